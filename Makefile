@@ -1,0 +1,47 @@
+# Two commands: `make run` (shop with demo data) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+export FLASK_APP := shop
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test setup translations db demo test-sqlite test-postgres bench clean
+
+$(BIN)/.installed: requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+setup: $(BIN)/.installed translations
+
+translations: $(BIN)/.installed
+	$(BIN)/pybabel compile -d shop/translations
+
+db: setup
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/flask seed-demo
+
+run: demo
+	@echo "Serving the shop at http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: setup
+	$(MAKE) test-sqlite
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) test-postgres; \
+	elif [ "$$CI" = "true" ]; then echo "CI needs TEST_DATABASE_URL for the PostgreSQL suite" >&2; exit 1; \
+	else echo "TEST_DATABASE_URL is not set: the PostgreSQL suite was not run."; fi
+
+test-sqlite: setup
+	env -u TEST_DATABASE_URL SHOP_SUITE=sqlite $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+test-postgres: setup
+	SHOP_SUITE=postgres $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python bench/catalog_queries.py
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,19 @@
+"""Command-line entry points; each calls the same services the pages use."""
+import click
+from flask import Flask
+
+from shop.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    def seed_demo_command():
+        """Load the Longnan demo data (does nothing if it is already loaded)."""
+        from shop.seed import DEMO_LOGINS, seed_demo
+
+        created = seed_demo()
+        db.session.commit()
+        click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
+        click.echo("Demo logins (email / password):")
+        for role, email, password in DEMO_LOGINS:
+            click.echo(f"  {role:<13} {email} / {password}")

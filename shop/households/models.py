@@ -1,0 +1,45 @@
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.extensions import db
+from shop.types import UTCDateTime, utcnow
+
+
+class Household(db.Model):
+    """A member household. Only the fields income tracking needs (DOMAIN.md, Privacy)."""
+
+    __tablename__ = "households"
+    __table_args__ = (
+        CheckConstraint("members_count BETWEEN 1 AND 30", name="members"),
+        CheckConstraint("poor_status IN ('none', 'proposed', 'confirmed')", name="poor_status"),
+        CheckConstraint("poor_since_year IS NULL OR poor_since_year BETWEEN 2000 AND 2100", name="poor_year"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Membership: the cooperative the household belongs to, and since when.
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
+    joined_on: Mapped[date]
+    head_name: Mapped[str] = mapped_column(String(40))
+    village_id: Mapped[int] = mapped_column(ForeignKey("villages.id"), index=True)
+    members_count: Mapped[int]
+    # Registered-poor (建档立卡): a coop may propose it, only staff confirm it.
+    poor_status: Mapped[str] = mapped_column(String(10), default="none")
+    poor_since_year: Mapped[int | None]
+    registry_code: Mapped[str] = mapped_column(String(30), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    coop = relationship("Cooperative")
+    village = relationship("Village")
+
+    @property
+    def is_registered_poor(self) -> bool:
+        return self.poor_status == "confirmed"
+
+
+def mask(value: str | None, keep: int = 3) -> str:
+    """Show only the last characters of a code or phone number."""
+    if not value:
+        return ""
+    return "*" * max(len(value) - keep, 0) + value[-keep:]

@@ -1,0 +1,10 @@
+"""Import every model so that metadata (and Alembic) sees all tables."""
+from shop.accounts.models import Address, User  # noqa: F401
+from shop.catalog.models import Category, Product, ProductImage, Variant  # noqa: F401
+from shop.coops.models import Cooperative  # noqa: F401
+from shop.households.models import Household  # noqa: F401
+from shop.places.models import County, Village  # noqa: F401
+from shop.supply.models import LotAdjustment, LotShare, SupplyLot  # noqa: F401
+from shop.cart.models import Cart, CartItem  # noqa: F401
+from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment  # noqa: F401
+from shop.payments.models import Payment  # noqa: F401

@@ -1,0 +1,75 @@
+"""Blueprints, error pages, the user loader and CLI commands, wired onto the app."""
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from shop.extensions import db, login_manager
+
+ERROR_TEXT = {
+    400: _l("The request could not be understood. Please check what you entered and try again."),
+    403: _l("You do not have access to this page."),
+    404: _l("We could not find that page. It may have been removed, or the address is wrong."),
+    405: _l("That action is not allowed here."),
+    409: _l("That changed while you were looking. Please reload and try again."),
+    413: _l("That file is too large."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing was charged; please try again."),
+    503: _l("The shop is briefly unavailable. Please try again in a minute."),
+}
+
+
+def render_error(code: int, message: str | None = None):
+    text = message or ERROR_TEXT.get(code, ERROR_TEXT[400])
+    if request.accept_mimetypes.best == "application/json" or request.path.startswith("/healthz"):
+        return {"error": str(text)}, code
+    return render_template("error.html", code=code, message=text), code
+
+
+NAV = (  # endpoint, label, who sees it
+    ("catalog.index", _l("Products"), lambda u: True),
+    ("cart.view", _l("Cart"), lambda u: True),
+    ("orders.index", _l("My orders"), lambda u: u.is_authenticated),
+    ("coop.dashboard", _l("My cooperative"), lambda u: u.is_authenticated and u.is_coop_manager),
+    ("staff.dashboard", _l("Back office"), lambda u: u.is_authenticated and u.can_staff),
+    ("accounts.profile", _l("Account"), lambda u: u.is_authenticated),
+    ("accounts.login", _l("Log in"), lambda u: not u.is_authenticated),
+)
+
+
+def nav_links(app: Flask) -> list[tuple[str, str]]:
+    """Return the menu entries the current user may use."""
+    return [(e, label) for e, label, allowed in NAV if e in app.view_functions and allowed(current_user)]
+
+
+def init_app(app: Flask) -> None:
+    from shop.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = _l("Please log in to continue.")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return render_error(400, _l("The form expired. Please go back, reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(e: HTTPException):
+        db.session.rollback()
+        return render_error(e.code or 500)
+
+    @app.context_processor
+    def navigation():
+        return {"nav_links": lambda: nav_links(app), "has_endpoint": lambda e: e in app.view_functions}
+
+    from shop.main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+
+    from shop.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,106 @@
+"""Fixtures: one migrated database per run (SQLite, or PostgreSQL with TEST_DATABASE_URL),
+emptied after every test; the app; a test client; an app context for service tests."""
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from config import TestConfig
+from shop import create_app
+from shop.extensions import db as _db
+
+IN_CI = os.environ.get("CI") == "true"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "browser: drives a real Chromium")
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL")
+    if IN_CI and not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") \
+            and os.environ.get("SHOP_SUITE") == "postgres":
+        raise pytest.UsageError("CI: the PostgreSQL suite needs TEST_DATABASE_URL")
+
+
+def _fresh_database(base_url: str):
+    """Create a uniquely named database next to TEST_DATABASE_URL's; return its URL and a dropper."""
+    url = make_url(base_url)
+    name = f"shop_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    base = os.environ.get("TEST_DATABASE_URL", "")
+    if base.startswith("postgresql"):
+        url, drop = _fresh_database(base)
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    class Cfg(TestConfig):
+        SQLALCHEMY_DATABASE_URI = database_url
+        UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
+
+    app = create_app(Cfg)
+    with app.app_context():
+        upgrade()  # the schema comes from the migrations, so every run tests them
+    yield app
+    with app.app_context():
+        for engine in _db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    """Empty every table after each test that used the database."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        _db.session.remove()
+        with _db.engine.begin() as conn:
+            for table in reversed(_db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for calling services directly (never around test-client requests)."""
+    with app.app_context():
+        yield _db.session
+        _db.session.rollback()
+        _db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def is_postgres(database_url):
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def needs_postgres(database_url):
+    if not database_url.startswith("postgresql"):
+        if IN_CI and os.environ.get("SHOP_SUITE") == "postgres":
+            pytest.fail("CI: PostgreSQL suite is running without PostgreSQL")
+        pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
