@@ -1,6 +1,7 @@
 """Command-line entry points; each calls the same services the pages use."""
 import click
 from flask import Flask
+from flask.cli import AppGroup
 
 from shop.extensions import db
 
@@ -17,3 +18,16 @@ def register_cli(app: Flask) -> None:
         click.echo("Demo logins (email / password):")
         for role, email, password in DEMO_LOGINS:
             click.echo(f"  {role:<13} {email} / {password}")
+
+    orders_cli = AppGroup("orders", help="Order lifecycle jobs (run them from cron).")
+
+    @orders_cli.command("expire")
+    def expire_command():
+        """Cancel unpaid orders whose payment time ran out and release their units."""
+        from shop.orders.services import expire_due_orders
+
+        count = expire_due_orders()
+        db.session.commit()
+        click.echo(f"Expired {count} unpaid order(s).")
+
+    app.cli.add_command(orders_cli)

@@ -1,6 +1,7 @@
 """Language choice and bilingual fields."""
-from flask import Flask, request, session
-from flask_babel import get_locale
+from flask import Flask, has_request_context, request, session
+from flask_babel import format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
 
@@ -8,6 +9,8 @@ from werkzeug.datastructures import LanguageAccept
 def select_locale() -> str:
     """Pick the language: the switch, then the account, then the browser, then Chinese."""
     langs = ("zh", "en")
+    if not has_request_context():
+        return "zh"
     chosen = session.get("lang")
     if chosen in langs:
         return chosen
@@ -22,6 +25,11 @@ def lang() -> str:
     return loc.language if loc else "zh"
 
 
+def local_time(value) -> str:
+    """Show a UTC datetime in the shop's time zone (Asia/Shanghai), in the current language."""
+    return format_datetime(value, "short") if value else ""
+
+
 def l10n(obj, field: str) -> str:
     """Return obj.<field>_en or obj.<field>_zh for the current language, falling back to Chinese."""
     value = getattr(obj, f"{field}_{lang()}", "") or getattr(obj, f"{field}_zh", "")
@@ -31,3 +39,19 @@ def l10n(obj, field: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["l10n"] = l10n
     app.jinja_env.globals["current_lang"] = lang
+    app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["local_time"] = local_time
+
+
+STATUS_LABELS = {
+    "pending_payment": _l("Awaiting payment"), "paid": _l("Paid"), "completed": _l("Completed"),
+    "cancelled": _l("Cancelled"), "partially_refunded": _l("Partly refunded"), "refunded": _l("Refunded"),
+    "awaiting_fulfilment": _l("Being prepared"), "shipped": _l("Shipped"), "delivered": _l("Delivered"),
+    "settled": _l("Delivered"), "pending": _l("Pending review"), "approved": _l("Approved"),
+    "rejected": _l("Rejected"), "suspended": _l("Suspended"),
+}
+
+
+def status_label(status: str) -> str:
+    """Return the buyer-facing name of a status."""
+    return str(STATUS_LABELS.get(status, status))

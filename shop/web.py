@@ -1,4 +1,6 @@
 """Blueprints, error pages, the user loader and CLI commands, wired onto the app."""
+from urllib.parse import urlsplit
+
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -38,6 +40,22 @@ NAV = (  # endpoint, label, who sees it
 )
 
 
+def safe_next(target: str | None, default: str) -> str:
+    """Return target if it is a path on this site, else default (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
+def first_error(form) -> str:
+    """Return the first validation message of a form, for a flash message."""
+    for errors in form.errors.values():
+        for error in errors:
+            return str(error)
+    return ""
+
+
 def nav_links(app: Flask) -> list[tuple[str, str]]:
     """Return the menu entries the current user may use."""
     return [(e, label) for e, label, allowed in NAV if e in app.view_functions and allowed(current_user)]
@@ -69,6 +87,18 @@ def init_app(app: Flask) -> None:
     from shop.main.views import bp as main_bp
 
     app.register_blueprint(main_bp)
+    from shop.catalog.views import bp as catalog_bp
+    app.register_blueprint(catalog_bp)
+    from shop.accounts.views import bp as accounts_bp
+    app.register_blueprint(accounts_bp)
+
+    from shop.cart.views import bp as cart_bp
+    from shop.checkout.views import bp as checkout_bp
+    from shop.orders.views import bp as orders_bp
+    from shop.payments.views import bp as payments_bp
+
+    for blueprint in (cart_bp, checkout_bp, orders_bp, payments_bp):
+        app.register_blueprint(blueprint)
 
     from shop.cli import register_cli
 

@@ -54,6 +54,8 @@ def app(database_url, tmp_path_factory):
 
     class Cfg(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
+        # Room for the concurrency tests' 30 simultaneous buyers.
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 5, "max_overflow": 45, "pool_timeout": 10}
         UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
 
     app = create_app(Cfg)

@@ -95,3 +95,30 @@ def add_lot(variant: Variant, units: int, households: list[Household], days_ago:
         db.session.add(LotShare(lot=lot, household=None, units=units - each * len(households)))
     db.session.flush()
     return lot
+
+
+def make_address(user: User) -> "Address":
+    from shop.accounts.models import Address
+
+    address = Address(user_id=user.id, recipient="收件人", mobile="13912345678", province="北京市",
+                      city="北京市", district="朝阳区", street="建国路 1 号")
+    db.session.add(address)
+    db.session.flush()
+    return address
+
+
+def make_cart(user: User, *items: tuple[Variant, int]):
+    """Give the user a cart holding (variant, quantity) items."""
+    from shop.cart.models import Cart, CartItem
+
+    cart = Cart(user_id=user.id, items=[CartItem(variant_id=v.id, quantity=q) for v, q in items])
+    db.session.add(cart)
+    db.session.flush()
+    return cart
+
+
+def log_in(client, user_id: int) -> None:
+    """Sign a test client in as the user, as Flask-Login would after a password check."""
+    with client.session_transaction() as sess:
+        sess["_user_id"] = str(user_id)
+        sess["_fresh"] = True

@@ -91,6 +91,9 @@ def test_split_line_ties_go_to_lower_household_id_and_coop_last():
     # the same household in two lots: the pair from the lower lot id comes first
     line = split_line(3, 0, 0, [LotSource(8, 1, ((5, 1), (6, 1))), LotSource(2, 1, ((5, 1), (6, 1)))])
     assert line.household_shares == ((5, 2), (6, 1))
+    # pairs are ordered by household id before lot id
+    line = split_line(1, 0, 0, [LotSource(1, 1, ((6, 1),)), LotSource(2, 1, ((5, 1),))])
+    assert line.household_shares == ((5, 1), (6, 0))
 
 
 def test_split_line_two_lots_aggregate_per_household():

@@ -1,6 +1,4 @@
 """Home page, health check and the language switch."""
-from urllib.parse import urlsplit
-
 from flask import (Blueprint, current_app, redirect, render_template, request, send_from_directory,
                    session, url_for)
 from sqlalchemy import text
@@ -8,6 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from shop.extensions import db
 from shop.main.services import load_home
+from shop.web import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -31,12 +30,7 @@ def healthz():
 def set_language(code: str):
     if code in ("zh", "en"):
         session["lang"] = code
-    target = request.args.get("next", "")
-    # Only local paths: never an open redirect.
-    parts = urlsplit(target)
-    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next"), url_for("main.home")))
 
 
 @bp.get("/media/<path:filename>")

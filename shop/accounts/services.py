@@ -1,0 +1,211 @@
+"""Buyer accounts: registration, sign-in checks, password resets, profile and saved addresses.
+
+Functions flush and never commit; the view commits once, then sends mail.
+"""
+import hashlib
+import re
+import smtplib
+import unicodedata
+from functools import cache
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from shop.accounts.models import Address, User
+from shop.extensions import db
+from shop.mail import send_mail
+
+MAX_ADDRESSES = 10
+RESET_MAX_AGE_S = 3600
+RESET_SALT = "password-reset"
+LOCALES = ("zh", "en")
+# Mainland China mobile numbers: 11 digits, 1 then 3-9.
+MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+
+
+class EmailTaken(Exception):
+    """An account with this email already exists."""
+
+
+class AddressLimitReached(Exception):
+    """The user already has MAX_ADDRESSES saved addresses."""
+
+
+def normalize_email(email: str) -> str:
+    """Return the email as stored: trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+def normalize_mobile(raw: str | None) -> str | None:
+    """Return the 11-digit mobile number in raw, or None if it is not a mainland mobile number."""
+    # NFKC turns full-width digits and dashes typed with a Chinese IME into ASCII.
+    text = unicodedata.normalize("NFKC", raw or "")
+    digits = re.sub(r"[\s\-‐‑–—()]", "", text)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    return digits if MOBILE_RE.fullmatch(digits) else None
+
+
+# --- users -------------------------------------------------------------------------------------
+
+def get_user_by_email(email: str) -> User | None:
+    """Return the user with this email, compared case-insensitively, or None."""
+    return db.session.scalar(select(User).where(func.lower(User.email) == normalize_email(email)))
+
+
+def register_user(email: str, display_name: str, password: str, locale: str | None = None) -> User:
+    """Create a buyer account; raise EmailTaken if the email is in use."""
+    email = normalize_email(email)
+    if get_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(email=email, display_name=display_name.strip(), locale=locale if locale in LOCALES else None)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()  # the unique constraint on email still guards a concurrent registration
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with this email and password, or None."""
+    user = get_user_by_email(email)
+    if user is None:
+        # Spend the same time as a real check so response times do not reveal accounts.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+def update_profile(user: User, display_name: str, locale: str) -> None:
+    """Save the display name and preferred language."""
+    user.display_name = display_name.strip()
+    user.locale = locale if locale in LOCALES else None
+    db.session.flush()
+
+
+def change_password(user: User, current_password: str, new_password: str) -> bool:
+    """Set a new password if current_password is right; return whether it was changed."""
+    if not user.check_password(current_password):
+        return False
+    user.set_password(new_password)
+    db.session.flush()
+    return True
+
+
+# --- password reset ----------------------------------------------------------------------------
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    # The token is signed, not encrypted: carry a digest of the hash, never the hash itself.
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
+
+
+def make_reset_token(user: User) -> str:
+    """Return a token that resets this user's password within the hour, until the password changes."""
+    return _serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+
+
+def get_user_for_reset_token(token: str, max_age_s: int = RESET_MAX_AGE_S) -> User | None:
+    """Return the user a reset token is for, or None if it is invalid, expired or already used."""
+    try:
+        data = _serializer().loads(token, max_age=max_age_s)
+    except BadData:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
+        return None
+    user = db.session.get(User, data["uid"])
+    if user is None or not user.is_active or data.get("pw") != _password_fingerprint(user):
+        return None
+    return user
+
+
+def set_new_password(user: User, new_password: str) -> None:
+    """Set a new password; this also voids every reset link sent before."""
+    user.set_password(new_password)
+    db.session.flush()
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link, in the current language, if an active account has this email; else do nothing."""
+    user = get_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    body = "\n\n".join([
+        _("Hello %(name)s,", name=user.display_name or user.email),
+        _("Someone, hopefully you, asked to reset the password of your account at the Longnan Village Shop. "
+          "Open this link within one hour to choose a new password:"),
+        link,
+        _("If you did not ask for this, ignore this email: your password stays the same."),
+    ])
+    try:
+        send_mail(user.email, _("Reset your password"), body)
+    except (OSError, smtplib.SMTPException):
+        # The answer to the visitor must not depend on whether a mail went out.
+        current_app.logger.exception("Could not send the password reset mail for user %s", user.id)
+
+
+# --- addresses ---------------------------------------------------------------------------------
+
+def list_addresses(user_id: int) -> list[Address]:
+    """Return the user's saved addresses, oldest first."""
+    return list(db.session.scalars(select(Address).where(Address.user_id == user_id).order_by(Address.id)))
+
+
+def get_address(user_id: int, address_id: int) -> Address | None:
+    """Return the address if it exists and belongs to the user, else None."""
+    return db.session.scalar(select(Address).where(Address.id == address_id, Address.user_id == user_id))
+
+
+def count_addresses(user_id: int) -> int:
+    """Return how many addresses the user has saved."""
+    return db.session.scalar(select(func.count()).select_from(Address).where(Address.user_id == user_id)) or 0
+
+
+def add_address(user_id: int, *, recipient: str, mobile: str, province: str, city: str, district: str,
+                street: str) -> Address:
+    """Save a new address for the user; raise AddressLimitReached past MAX_ADDRESSES."""
+    # Lock the user row so two concurrent adds cannot both pass the limit (a no-op on SQLite).
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    if count_addresses(user_id) >= MAX_ADDRESSES:
+        raise AddressLimitReached(user_id)
+    address = Address(user_id=user_id, recipient=recipient, mobile=_checked_mobile(mobile), province=province,
+                      city=city, district=district, street=street)
+    db.session.add(address)
+    db.session.flush()
+    return address
+
+
+def update_address(address: Address, *, recipient: str, mobile: str, province: str, city: str, district: str,
+                   street: str) -> None:
+    """Change a saved address."""
+    address.recipient, address.mobile = recipient, _checked_mobile(mobile)
+    address.province, address.city, address.district, address.street = province, city, district, street
+    db.session.flush()
+
+
+def delete_address(address: Address) -> None:
+    """Delete a saved address (orders keep their own copy)."""
+    db.session.delete(address)
+    db.session.flush()
+
+
+def _checked_mobile(mobile: str) -> str:
+    normalized = normalize_mobile(mobile)
+    if normalized is None:
+        raise ValueError("not a mainland China mobile number")
+    return normalized

@@ -1,0 +1,111 @@
+"""Placing an order: one transaction that snapshots prices, reserves units and freezes the split."""
+import secrets
+from collections import defaultdict
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from shop.accounts.models import Address, User
+from shop.cart.models import Cart
+from shop.cart.services import CartView, load_cart_view
+from shop.catalog.models import Variant
+from shop.extensions import db
+from shop.money import LotSource, split_line
+from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
+from shop.supply.models import LotShare
+from shop.supply.stock import OutOfStock, reserve_units
+from shop.types import utcnow
+
+
+class CheckoutError(Exception):
+    """The order cannot be placed; the message is for the buyer. The caller rolls back."""
+
+
+class DuplicateCheckout(Exception):
+    """Another request placed the order for this checkout token first. The caller rolls back."""
+
+
+def new_checkout_token() -> str:
+    """Return a token that makes one checkout page place at most one order."""
+    return secrets.token_urlsafe(32)
+
+
+def get_order_by_token(buyer_id: int, token: str) -> Order | None:
+    return db.session.scalar(select(Order).where(Order.checkout_token == token, Order.buyer_id == buyer_id))
+
+
+def _order_number() -> str:
+    return f"LN{utcnow():%y%m%d}{secrets.token_hex(4).upper()}"
+
+
+def _sources_by_line(allocations: dict[int, list[tuple[int, int]]]) -> dict[int, list[LotSource]]:
+    lot_ids = {lot_id for taken in allocations.values() for lot_id, _units in taken}
+    shares: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
+    for share in db.session.scalars(select(LotShare).where(LotShare.lot_id.in_(lot_ids)).order_by(LotShare.id)):
+        shares[share.lot_id].append((share.household_id, share.units))
+    return {key: [LotSource(lot_id=lot_id, units_taken=units, shares=tuple(shares[lot_id]))
+                  for lot_id, units in taken] for key, taken in allocations.items()}
+
+
+def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token: str, locale: str) -> Order:
+    """Create a pending order from the cart, reserving units oldest lot first; flush, never commit."""
+    existing = get_order_by_token(buyer.id, checkout_token)
+    if existing is not None:
+        return existing
+    view: CartView = load_cart_view(cart)
+    if not view.groups:
+        raise CheckoutError(_("Your cart is empty."))
+    if not view.ok:
+        raise CheckoutError(_("Some items in your cart need your attention before you can order."))
+
+    now = utcnow()
+    order = Order(number=_order_number(), buyer_id=buyer.id, checkout_token=checkout_token, locale=locale,
+                  subtotal_fen=view.subtotal_fen, shipping_fen=view.shipping_fen, total_fen=view.total_fen,
+                  recipient=address.recipient, mobile=address.mobile, province=address.province,
+                  city=address.city, district=address.district, street=address.street, placed_at=now,
+                  expires_at=now + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"]))
+    db.session.add(order)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same checkout was submitted twice at once; the other request made the order.
+        raise DuplicateCheckout() from None
+    # Reserve in one fixed order (variant id) so two carts never wait on each other in a circle.
+    taken: dict[int, list[tuple[int, int]]] = {}
+    for line in sorted(view.lines, key=lambda line: line.variant_id):
+        try:
+            taken[line.variant_id] = reserve_units(line.variant_id, line.quantity)
+        except OutOfStock as e:
+            raise CheckoutError(_("Sorry, %(name)s sold out while you were shopping: %(n)d left.",
+                                  name=line.product_name, n=e.available)) from e
+    sources = _sources_by_line(taken)
+    variants = {v.id: v for v in db.session.scalars(
+        select(Variant).where(Variant.id.in_(taken)).join(Variant.product))}
+
+    for group in view.groups:
+        coop = group.coop
+        shipment = Shipment(order=order, coop_id=coop.id, coop_name_zh=coop.name_zh, coop_name_en=coop.name_en,
+                            commission_bp=coop.commission_bp, retention_bp=coop.retention_bp,
+                            subtotal_fen=group.subtotal_fen, shipping_fee_fen=group.shipping_fen)
+        db.session.add(shipment)
+        for item in group.lines:
+            variant = variants[item.variant_id]
+            split = split_line(item.total_fen, coop.commission_bp, coop.retention_bp, sources[variant.id])
+            line = OrderLine(
+                order=order, shipment=shipment, variant_id=variant.id, product_slug=variant.product.slug,
+                product_name_zh=variant.product.name_zh, product_name_en=variant.product.name_en,
+                variant_name_zh=variant.name_zh, variant_name_en=variant.name_en, sku=variant.sku,
+                unit_price_fen=variant.price_fen, quantity=item.quantity, gross_fen=split.gross_fen,
+                commission_fen=split.commission_fen, retention_fen=split.retention_fen,
+                household_pool_fen=split.household_pool_fen)
+            line.allocations = [Allocation(lot_id=lot_id, units=units) for lot_id, units in taken[variant.id]]
+            line.shares = [LineShare(household_id=hh, amount_fen=fen) for hh, fen in split.household_shares]
+            db.session.add(line)
+    if cart is not None:
+        cart.items.clear()
+    db.session.flush()
+    return order
+

@@ -1,0 +1,55 @@
+"""Checkout: choose an address, review one shipment per cooperative, place the order."""
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms import SelectChoice
+
+from shop.accounts.services import get_address, list_addresses
+from shop.cart.services import get_cart, load_cart_view
+from shop.checkout.forms import CheckoutPlaceForm
+from shop.checkout.services import (CheckoutError, DuplicateCheckout, get_order_by_token, new_checkout_token,
+                                    place_order)
+from shop.extensions import db
+from shop.i18n import lang
+from shop.web import first_error
+
+bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def review():
+    cart, addresses = get_cart(), list_addresses(current_user.id)
+    form = CheckoutPlaceForm()
+    form.address_id.choices = [SelectChoice(a.id, a.one_line()) for a in addresses]
+    if form.validate_on_submit():
+        return _place(form, cart)
+    if form.errors:
+        flash(first_error(form), "error")
+    if not form.checkout_token.data:
+        form.checkout_token.data = new_checkout_token()
+    if addresses and not form.address_id.data:
+        form.address_id.data = addresses[0].id
+    return render_template("checkout/review.html", cart=load_cart_view(cart), form=form, addresses=addresses)
+
+
+def _place(form: CheckoutPlaceForm, cart):
+    address = get_address(current_user.id, form.address_id.data)
+    token = form.checkout_token.data
+    if address is None:
+        flash(_("Please choose a delivery address."), "error")
+        return redirect(url_for("checkout.review"))
+    try:
+        order = place_order(current_user, cart, address, token, lang())
+        db.session.commit()
+    except DuplicateCheckout:
+        db.session.rollback()
+        order = get_order_by_token(current_user.id, token)
+    except CheckoutError as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("cart.view"))
+    if order is None:
+        flash(_("This checkout was already used. Please review your order again."), "error")
+        return redirect(url_for("checkout.review"))
+    return redirect(url_for("payments.start", number=order.number))

@@ -1,0 +1,41 @@
+"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise the app log (and, in tests, an outbox)."""
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+from flask import current_app
+
+OUTBOX_KEEP = 50
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send a plain-text mail; raise OSError or smtplib.SMTPException if the server refuses it."""
+    app = current_app
+    cfg = app.config
+    message = EmailMessage()
+    message["From"] = cfg["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+
+    if app.testing:
+        outbox = app.extensions.setdefault("outbox", [])
+        outbox.append(message)
+        del outbox[:-OUTBOX_KEEP]
+
+    if not cfg.get("MAIL_SERVER"):
+        # Embedded default: the log is the mail service, where a developer reads (and clicks) the mail.
+        # Flask leaves its logger at WARNING outside debug mode, which would drop it.
+        if not app.logger.isEnabledFor(logging.INFO):
+            app.logger.setLevel(logging.INFO)
+        app.logger.info("Mail not sent (MAIL_SERVER is unset):\nFrom: %s\nTo: %s\nSubject: %s\n\n%s",
+                        cfg["MAIL_FROM"], to, subject, body)
+        return
+
+    with smtplib.SMTP(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=15) as smtp:
+        if cfg.get("MAIL_USE_TLS"):
+            smtp.starttls(context=ssl.create_default_context())
+        if cfg.get("MAIL_USERNAME"):
+            smtp.login(cfg["MAIL_USERNAME"], cfg.get("MAIL_PASSWORD", ""))
+        smtp.send_message(message)

@@ -1,0 +1,120 @@
+"""The order lifecycle. Every transition is a conditional UPDATE on the current status, so a
+transition happens exactly once however many requests, webhooks or commands race for it."""
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
+
+from shop.extensions import db
+from shop.orders.models import Allocation, Order, OrderLine, Shipment
+from shop.payments.models import Payment
+from shop.supply.stock import return_units
+from shop.types import utcnow
+
+
+class PaymentMismatch(Exception):
+    """The amount or currency paid is not what the order asks for."""
+
+
+def _transition(model, row_id: int, from_status: str | tuple[str, ...], **values) -> bool:
+    statuses = (from_status,) if isinstance(from_status, str) else from_status
+    result = db.session.execute(
+        update(model).where(model.id == row_id, model.status.in_(statuses)).values(**values)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def _refresh(obj) -> None:
+    db.session.refresh(obj)
+    for rel in ("shipments",):
+        if hasattr(obj, rel):
+            for child in getattr(obj, rel):
+                db.session.refresh(child)
+
+
+def release_order_units(order_id: int) -> int:
+    """Return every unreleased unit of an order to the lot it came from, exactly once."""
+    allocations = db.session.scalars(
+        select(Allocation).join(Allocation.line).where(OrderLine.order_id == order_id,
+                                                       Allocation.released_at.is_(None))
+        .order_by(Allocation.lot_id, Allocation.id)).all()
+    now, total = utcnow(), 0
+    for alloc in allocations:
+        claimed = db.session.execute(
+            update(Allocation).where(Allocation.id == alloc.id, Allocation.released_at.is_(None))
+            .values(released_at=now).execution_options(synchronize_session=False)).rowcount
+        if claimed:
+            return_units(alloc.lot_id, alloc.units)
+            total += alloc.units
+    return total
+
+
+def cancel_order(order: Order, reason: str) -> bool:
+    """Cancel an unpaid order and release its units; False if it was no longer unpaid."""
+    if not _transition(Order, order.id, "pending_payment", status="cancelled", cancelled_at=utcnow(),
+                       cancel_reason=reason):
+        _refresh(order)
+        return False
+    db.session.execute(update(Shipment).where(Shipment.order_id == order.id).values(status="cancelled")
+                       .execution_options(synchronize_session=False))
+    release_order_units(order.id)
+    _refresh(order)
+    return True
+
+
+def expire_if_due(order: Order, now: datetime | None = None) -> bool:
+    """Cancel the order if its payment time ran out; True if this call expired it."""
+    if order.status == "pending_payment" and order.expires_at <= (now or utcnow()):
+        return cancel_order(order, "expired")
+    return False
+
+
+def expire_due_orders(now: datetime | None = None) -> int:
+    """Expire every unpaid order whose time ran out; return how many this call expired."""
+    now = now or utcnow()
+    ids = db.session.scalars(select(Order.id).where(Order.status == "pending_payment", Order.expires_at <= now)
+                             .order_by(Order.id)).all()
+    return sum(expire_if_due(db.session.get(Order, order_id), now) for order_id in ids)
+
+
+def mark_paid(order: Order, provider: str, provider_ref: str, amount_fen: int, currency: str) -> bool:
+    """Record a payment and mark the order paid, once; False if it was not awaiting payment."""
+    if amount_fen != order.total_fen or currency.upper() != order.currency:
+        raise PaymentMismatch(f"order {order.number}: paid {amount_fen} {currency}, due {order.total_fen}")
+    if not _transition(Order, order.id, "pending_payment", status="paid", paid_at=utcnow(),
+                       payment_provider=provider):
+        _refresh(order)
+        return False
+    db.session.add(Payment(order_id=order.id, provider=provider, provider_ref=provider_ref,
+                           amount_fen=amount_fen, currency=currency.upper(), status="succeeded"))
+    db.session.flush()
+    _refresh(order)
+    return True
+
+
+def confirm_receipt(order: Order, shipment_id: int) -> bool:
+    """Mark a shipped shipment delivered; complete the order once every shipment has arrived."""
+    shipment = next((s for s in order.shipments if s.id == shipment_id), None)
+    if shipment is None or not _transition(Shipment, shipment.id, "shipped", status="delivered",
+                                           delivered_at=utcnow()):
+        return False
+    open_left = db.session.scalar(select(func.count()).select_from(Shipment).where(
+        Shipment.order_id == order.id, Shipment.status.in_(("awaiting_fulfilment", "shipped"))))
+    if open_left == 0:
+        _transition(Order, order.id, "paid", status="completed")
+    _refresh(order)
+    return True
+
+
+def get_buyer_order(buyer_id: int, number: str) -> Order | None:
+    """Return the buyer's order with its shipments and lines, or None (also for other buyers' orders)."""
+    return db.session.scalar(
+        select(Order).where(Order.number == number, Order.buyer_id == buyer_id)
+        .options(selectinload(Order.shipments).selectinload(Shipment.lines)))
+
+
+def list_buyer_orders(buyer_id: int, page: int, per_page: int):
+    """Page through the buyer's orders, newest first, with their shipments."""
+    stmt = (select(Order).where(Order.buyer_id == buyer_id).order_by(Order.placed_at.desc(), Order.id.desc())
+            .options(selectinload(Order.shipments)))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)

@@ -1,0 +1,55 @@
+"""The buyer's orders: list, detail, cancel while unpaid, confirm receipt."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from shop.extensions import db
+from shop.orders.services import cancel_order, confirm_receipt, expire_if_due, get_buyer_order, list_buyer_orders
+
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+
+def _own_order(number: str):
+    order = get_buyer_order(current_user.id, number) or abort(404)
+    if expire_if_due(order):  # touched after its time ran out: release its units now
+        db.session.commit()
+    return order
+
+
+@bp.get("")
+@login_required
+def index():
+    page = request.args.get("page", 1, type=int)
+    orders = list_buyer_orders(current_user.id, max(page, 1), current_app.config["PER_PAGE"])
+    return render_template("orders/index.html", orders=orders)
+
+
+@bp.get("/<number>")
+@login_required
+def detail(number: str):
+    return render_template("orders/detail.html", order=_own_order(number), form=FlaskForm())
+
+
+@bp.post("/<number>/cancel")
+@login_required
+def cancel(number: str):
+    order = _own_order(number)
+    if FlaskForm().validate_on_submit() and cancel_order(order, "buyer"):
+        db.session.commit()
+        flash(_("Your order was cancelled. Nothing was charged."), "success")
+    else:
+        flash(_("This order can no longer be cancelled."), "error")
+    return redirect(url_for("orders.detail", number=number))
+
+
+@bp.post("/<number>/shipments/<int:shipment_id>/received")
+@login_required
+def received(number: str, shipment_id: int):
+    order = _own_order(number)
+    if FlaskForm().validate_on_submit() and confirm_receipt(order, shipment_id):
+        db.session.commit()
+        flash(_("Thank you for confirming that your parcel arrived."), "success")
+    else:
+        flash(_("This parcel cannot be confirmed as received now."), "error")
+    return redirect(url_for("orders.detail", number=number))

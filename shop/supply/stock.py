@@ -1,0 +1,54 @@
+"""Taking units from lots and giving them back. Safe when buyers race:
+lots are locked in a fixed order (variant, then oldest first) on PostgreSQL, and every
+decrement is a conditional UPDATE, so no lot can go negative on any database."""
+from sqlalchemy import select, update
+
+from shop.extensions import db
+from shop.supply.models import SupplyLot
+
+
+class OutOfStock(Exception):
+    """Fewer units are free than were asked for."""
+
+    def __init__(self, variant_id: int, available: int):
+        super().__init__(variant_id, available)
+        self.variant_id = variant_id
+        self.available = available
+
+
+def _take(lot_id: int, units: int) -> bool:
+    result = db.session.execute(
+        update(SupplyLot).where(SupplyLot.id == lot_id, SupplyLot.units_remaining >= units)
+        .values(units_remaining=SupplyLot.units_remaining - units)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def reserve_units(variant_id: int, quantity: int) -> list[tuple[int, int]]:
+    """Take quantity units of a variant from its lots, oldest first; return (lot_id, units) taken."""
+    taken: list[tuple[int, int]] = []
+    need = quantity
+    for _attempt in range(5):  # re-plan only if another writer got in between (not on PostgreSQL)
+        lots = db.session.execute(
+            select(SupplyLot.id, SupplyLot.units_remaining)
+            .where(SupplyLot.variant_id == variant_id, SupplyLot.units_remaining > 0)
+            .order_by(SupplyLot.received_at, SupplyLot.id).with_for_update()).all()
+        if sum(remaining for _, remaining in lots) < need:
+            raise OutOfStock(variant_id, sum(remaining for _, remaining in lots))
+        for lot_id, remaining in lots:
+            units = min(need, remaining)
+            if not _take(lot_id, units):
+                break
+            taken.append((lot_id, units))
+            need -= units
+            if need == 0:
+                return taken
+    raise OutOfStock(variant_id, 0)
+
+
+def return_units(lot_id: int, units: int) -> None:
+    """Put units back into the lot they were taken from."""
+    db.session.execute(
+        update(SupplyLot).where(SupplyLot.id == lot_id)
+        .values(units_remaining=SupplyLot.units_remaining + units)
+        .execution_options(synchronize_session=False))

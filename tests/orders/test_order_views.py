@@ -1,0 +1,113 @@
+"""The buying path through the pages: checkout, demo payment, order pages, access control."""
+from sqlalchemy import func, select
+
+from shop.extensions import db
+from shop.orders.models import Order
+from tests.factories import make_address, make_cart, make_coop, make_product, make_user, log_in
+from tests.querycount import count_queries
+
+EN = {"Accept-Language": "en"}
+
+
+def _buyer_with_cart(app, products=1, units=5):
+    with app.app_context():
+        user = make_user()
+        variants = [make_product(coop=make_coop(), units=units).variants[0] for _ in range(products)]
+        make_cart(user, *[(v, 1) for v in variants])
+        address = make_address(user)
+        db.session.commit()
+        return user.id, address.id
+
+
+def _checkout(client):
+    page = client.get("/checkout", headers=EN).get_data(as_text=True)
+    token = page.split('name="checkout_token" type="hidden" value="')[1].split('"')[0]
+    return token
+
+
+def test_checkout_places_one_order_and_demo_payment_marks_it_paid(app, client):
+    user_id, address_id = _buyer_with_cart(app, products=2)
+    log_in(client, user_id)
+    token = _checkout(client)
+    first = client.post("/checkout", data={"address_id": address_id, "checkout_token": token})
+    assert first.status_code == 302 and "/pay/" in first.headers["Location"]
+    again = client.post("/checkout", data={"address_id": address_id, "checkout_token": token})
+    assert again.headers["Location"] == first.headers["Location"]  # a double submit finds the same order
+    with app.app_context():
+        order = db.session.scalar(select(Order))
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 1
+        number = order.number
+    demo = client.get(f"/pay/{number}/demo", headers=EN).get_data(as_text=True)
+    assert "Demonstration" in demo
+    paid = client.post(f"/pay/{number}/demo", follow_redirects=True, headers=EN).get_data(as_text=True)
+    assert "Paid" in paid and paid.count("Shipment ") == 2
+    with app.app_context():
+        assert db.session.scalar(select(Order)).status == "paid"
+
+
+def test_checkout_requires_login(client):
+    resp = client.get("/checkout")
+    assert resp.status_code == 302 and "/account/login" in resp.headers["Location"]
+
+
+def test_forged_address_or_token_changes_nothing(app, client):
+    user_id, _ = _buyer_with_cart(app)
+    with app.app_context():
+        stranger_address = make_address(make_user()).id
+        db.session.commit()
+    log_in(client, user_id)
+    token = _checkout(client)
+    for data in ({"address_id": stranger_address, "checkout_token": token},
+                 {"address_id": "abc", "checkout_token": token}, {"checkout_token": "short"}, {}):
+        assert client.post("/checkout", data=data).status_code in (200, 302)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Order)) == 0
+
+
+def test_another_buyers_order_is_404(app, client):
+    user_id, address_id = _buyer_with_cart(app)
+    log_in(client, user_id)
+    client.post("/checkout", data={"address_id": address_id, "checkout_token": _checkout(client)})
+    with app.app_context():
+        number = db.session.scalar(select(Order.number))
+        intruder = make_user().id
+        db.session.commit()
+    log_in(client, intruder)
+    for method, url in (("get", f"/orders/{number}"), ("post", f"/orders/{number}/cancel"),
+                        ("get", f"/pay/{number}/demo"), ("post", f"/pay/{number}/demo"),
+                        ("post", f"/orders/{number}/shipments/1/received"), ("get", "/orders/NOPE")):
+        assert getattr(client, method)(url).status_code == 404
+
+
+def test_buyer_cancels_an_unpaid_order(app, client):
+    user_id, address_id = _buyer_with_cart(app)
+    log_in(client, user_id)
+    client.post("/checkout", data={"address_id": address_id, "checkout_token": _checkout(client)})
+    with app.app_context():
+        number = db.session.scalar(select(Order.number))
+    page = client.post(f"/orders/{number}/cancel", follow_redirects=True, headers=EN).get_data(as_text=True)
+    assert "cancelled" in page
+    assert "Pay now" not in page
+
+
+def test_order_list_query_budget_is_fixed(app, client):
+    def queries_for(n_orders: int) -> int:
+        with app.app_context():
+            user = make_user()
+            for _ in range(n_orders):
+                user_cart_product = make_product(coop=make_coop())
+                cart = make_cart(user, (user_cart_product.variants[0], 1))
+                from shop.checkout.services import new_checkout_token, place_order
+
+                place_order(user, cart, make_address(user), new_checkout_token(), "zh")
+                db.session.delete(cart)
+                db.session.flush()
+            db.session.commit()
+            user_id, engine = user.id, db.engine
+        fresh = app.test_client()
+        log_in(fresh, user_id)
+        with count_queries(engine) as statements:
+            assert fresh.get("/orders").status_code == 200
+        return len(statements)
+
+    assert queries_for(2) == queries_for(12) <= 6
