@@ -28,8 +28,8 @@ def make_village(county_name: str = "成县") -> Village:
 
 def make_coop(village: Village | None = None, status: str = "approved", **kw) -> Cooperative:
     i = n()
-    coop = Cooperative(slug=f"coop-{i}", name_zh=f"合作社{i}", name_en=f"Coop {i}",
-                       village=village or make_village(), status=status, **kw)
+    fields = {"slug": f"coop-{i}", "name_zh": f"合作社{i}", "name_en": f"Coop {i}", "status": status} | kw
+    coop = Cooperative(village=village or make_village(), **fields)
     db.session.add(coop)
     db.session.flush()
     return coop

@@ -113,8 +113,12 @@ class CatalogQuery:
         return {k: v for k, v in values.items() if v not in (None, "", 1)}
 
     @property
+    def has_filters(self) -> bool:
+        return bool(self.category or self.county or self.coop)
+
+    @property
     def is_filtered(self) -> bool:
-        return bool(self.q or self.category or self.county or self.coop)
+        return bool(self.q) or self.has_filters
 
 
 @dataclass(frozen=True)
@@ -148,9 +152,9 @@ class CatalogPage:
 
 def load_filter_choices() -> FilterChoices:
     """Load the categories, counties and approved cooperatives a buyer can filter by."""
-    counties = db.session.scalars(select(County).order_by(County.id))
-    coops = db.session.scalars(select(Cooperative).where(Cooperative.status == "approved")
-                               .order_by(Cooperative.id))
+    counties = db.session.execute(select(County.slug, County.name_zh, County.name_en).order_by(County.id))
+    coops = db.session.execute(select(Cooperative.slug, Cooperative.name_zh, Cooperative.name_en)
+                               .where(Cooperative.status == "approved").order_by(Cooperative.id))
     return FilterChoices(categories=[(c.slug, l10n(c, "name")) for c in list_categories()],
                          counties=[(c.slug, l10n(c, "name")) for c in counties],
                          coops=[(c.slug, l10n(c, "name")) for c in coops])

@@ -86,7 +86,8 @@ def test_empty_shop_says_no_products_yet(app, client):
 @pytest.mark.parametrize("query", [
     "category=no-such&county=nowhere&coop=ghost", "page=-3", "page=abc", "page=0", "page=", "sort=bogus",
     "q=" + "核" * 500, "q=%25%25%25", "q=_", "page=99999999999999999999999999", "page=" + "9" * 5000,
-    "category=&county=&coop=&sort=&q=", "category=a&category=b", "q=%00", "q=wal%00nut%01", "category=%00&coop=%00", "sort=price_asc;DROP TABLE products"])
+    "category=&county=&coop=&sort=&q=", "category=a&category=b", "q=%00", "q=wal%00nut%01",
+    "category=%00&coop=%00", "sort=price_asc;DROP TABLE products"])
 def test_bad_parameters_never_error(app, client, query):
     _ids(app, lambda: make_product(name_en="Shanhe walnuts").id)
     status, page = _get(client, f"/products?{query}")
@@ -210,8 +211,8 @@ def test_product_page_shows_where_each_yuan_goes(app, client):
 
     _, page = _get(client, f"/products/{_ids(app, build)}")
     assert "Of each ¥1.00 you pay, ¥0.86 reaches the households that grew it." in page
-    table = re.search(r'<table class="split-table">.*?</table>', page, re.S).group(0)
-    cells = re.findall(r'<td class="num">(¥[\d.,]+)<br><span class="muted">([\d.]+%)</span>', table)
+    parts = re.search(r'<dl class="split-parts">.*?</dl>', page, re.S).group(0)
+    cells = re.findall(r'<dd>(¥[\d.,]+) <span class="muted">([\d.]+%)</span></dd>', parts)
     assert cells == [("¥58.14", "85.5%"), ("¥6.46", "9.5%"), ("¥3.40", "5%")]
 
 
