@@ -45,6 +45,8 @@ class Config:
     AUTO_DELIVER_DAYS = _int("AUTO_DELIVER_DAYS", 10)
     REFUND_WINDOW_DAYS = _int("REFUND_WINDOW_DAYS", 7)
     PER_PAGE = 12
+    # Host names the shop answers to (comma-separated); links in e-mails are built from the Host header.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
 
@@ -70,6 +72,8 @@ class ProductionConfig(Config):
         problems = []
         if not os.environ.get("SECRET_KEY") or os.environ["SECRET_KEY"] == DEV_SECRET:
             problems.append("SECRET_KEY is missing or the development default; set a long random value")
+        if not os.environ.get("TRUSTED_HOSTS"):
+            problems.append("TRUSTED_HOSTS is missing; list the shop's host names (reset links use them)")
         if not os.environ.get("DATABASE_URL"):
             problems.append("DATABASE_URL is missing; production needs PostgreSQL "
                             "(postgresql+psycopg://user:pass@host/db)")

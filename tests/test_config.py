@@ -1,0 +1,31 @@
+"""Production refuses to start on development defaults, and says why."""
+import pytest
+
+from config import DEV_SECRET, ProductionConfig
+from shop import create_app
+
+GOOD = {"SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://shop@db/shop", "TRUSTED_HOSTS": "shop.example"}
+
+
+@pytest.mark.parametrize("missing, words", [("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "DATABASE_URL"),
+                                            ("TRUSTED_HOSTS", "TRUSTED_HOSTS")])
+def test_production_refuses_missing_settings(monkeypatch, missing, words):
+    for key, value in GOOD.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv(missing)
+    with pytest.raises(RuntimeError, match=words):
+        ProductionConfig.check()
+
+
+def test_production_refuses_the_development_secret(monkeypatch):
+    for key, value in GOOD.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SECRET_KEY", DEV_SECRET)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app("production")
+
+
+def test_production_starts_with_real_settings(monkeypatch):
+    for key, value in GOOD.items():
+        monkeypatch.setenv(key, value)
+    ProductionConfig.check()
