@@ -2,6 +2,7 @@
 emptied after every test; the app; a test client; an app context for service tests."""
 import os
 import uuid
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
@@ -37,15 +38,22 @@ def _fresh_database(base_url: str):
     return url.set(database=name).render_as_string(hide_password=False), drop
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory):
+@contextmanager
+def fresh_database_url(folder):
+    """Yield the URL of a new empty database: PostgreSQL with TEST_DATABASE_URL, else SQLite in folder."""
     base = os.environ.get("TEST_DATABASE_URL", "")
     if base.startswith("postgresql"):
         url, drop = _fresh_database(base)
         yield url
         drop()
     else:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield f"sqlite:///{folder / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    with fresh_database_url(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

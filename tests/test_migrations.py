@@ -1,6 +1,4 @@
 """The schema comes only from migrations: upgrade from empty, downgrade, and no drift from the models."""
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -10,7 +8,7 @@ from sqlalchemy import inspect
 from config import TestConfig
 from shop import create_app
 from shop.extensions import db
-from tests.conftest import _fresh_database
+from tests.conftest import fresh_database_url
 
 
 def test_models_and_migrations_do_not_drift(ctx):
@@ -21,13 +19,8 @@ def test_models_and_migrations_do_not_drift(ctx):
 
 @pytest.fixture
 def empty_database(tmp_path):
-    base = os.environ.get("TEST_DATABASE_URL", "")
-    if base.startswith("postgresql"):
-        url, drop = _fresh_database(base)
+    with fresh_database_url(tmp_path) as url:
         yield url
-        drop()
-    else:
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
 
 
 def test_upgrade_from_empty_then_downgrade_to_nothing(empty_database, tmp_path):
