@@ -38,3 +38,21 @@ def test_unknown_page_is_a_friendly_404(client):
     resp = client.get("/no-such-page", headers={"Accept-Language": "en"})
     assert resp.status_code == 404
     assert "could not find" in resp.get_data(as_text=True)
+
+
+def test_home_page_query_budget_is_fixed(app, client):
+    from tests.factories import make_coop, make_product
+    from tests.querycount import count_queries
+
+    def queries_with(n_products: int) -> int:
+        with app.app_context():
+            coop = make_coop()
+            for _ in range(n_products):
+                make_product(coop=coop, is_featured=True)
+            db.session.commit()
+            engine = db.engine
+        with count_queries(engine) as statements:
+            assert client.get("/").status_code == 200
+        return len(statements)
+
+    assert queries_with(2) == queries_with(10) <= 6
