@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from sqlalchemy import select
 
-from shop.accounts.models import User
+from shop.accounts.models import Address, User
 from shop.catalog.images import save_product_image
 from shop.catalog.models import Category, Product, Variant
 from shop.coops.models import Cooperative
@@ -155,6 +155,9 @@ def _add_users(coops: dict[str, Cooperative]) -> dict[str, User]:
         user.set_password(password)
         db.session.add(user)
         users[role] = user
+    # The demo buyer can check out at once: one saved address, invented but well-formed.
+    users["buyer"].addresses = [Address(recipient="陈晓雨", mobile="13800138000", province="北京市", city="北京市",
+                                        district="朝阳区", street="望京街道阜通东大街 6 号院 3 号楼 1201")]
     return users
 
 

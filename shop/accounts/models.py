@@ -26,6 +26,7 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     coop = relationship("Cooperative", foreign_keys=[coop_id])
+    addresses = relationship("Address", order_by="Address.id", cascade="all, delete-orphan")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")
