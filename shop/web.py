@@ -1,4 +1,5 @@
 """Blueprints, error pages, the user loader and CLI commands, wired onto the app."""
+import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
@@ -65,9 +66,12 @@ def init_app(app: Flask) -> None:
     from shop.accounts.models import User
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def load_user(session_id: str):
+        user_id, _, fingerprint = session_id.partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
+        return user if user is not None and user.password_fingerprint == fingerprint else None
 
+    app.logger.setLevel(logging.INFO)  # without a mail server, mail (reset links) goes to this log
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to continue.")
 

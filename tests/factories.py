@@ -119,6 +119,8 @@ def make_cart(user: User, *items: tuple[Variant, int]):
 
 def log_in(client, user_id: int) -> None:
     """Sign a test client in as the user, as Flask-Login would after a password check."""
+    with client.application.app_context():
+        session_id = db.session.get(User, user_id).get_id()
     with client.session_transaction() as sess:
-        sess["_user_id"] = str(user_id)
+        sess["_user_id"] = session_id
         sess["_fresh"] = True

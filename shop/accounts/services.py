@@ -2,7 +2,6 @@
 
 Functions flush and never commit; the view commits once, then sends mail.
 """
-import hashlib
 import re
 import smtplib
 import unicodedata
@@ -109,14 +108,9 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)
 
 
-def _password_fingerprint(user: User) -> str:
-    # The token is signed, not encrypted: carry a digest of the hash, never the hash itself.
-    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:20]
-
-
 def make_reset_token(user: User) -> str:
     """Return a token that resets this user's password within the hour, until the password changes."""
-    return _serializer().dumps({"uid": user.id, "pw": _password_fingerprint(user)})
+    return _serializer().dumps({"uid": user.id, "pw": user.password_fingerprint})
 
 
 def get_user_for_reset_token(token: str, max_age_s: int = RESET_MAX_AGE_S) -> User | None:
@@ -128,7 +122,7 @@ def get_user_for_reset_token(token: str, max_age_s: int = RESET_MAX_AGE_S) -> Us
     if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
         return None
     user = db.session.get(User, data["uid"])
-    if user is None or not user.is_active or data.get("pw") != _password_fingerprint(user):
+    if user is None or not user.is_active or data.get("pw") != user.password_fingerprint:
         return None
     return user
 

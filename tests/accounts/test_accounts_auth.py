@@ -20,7 +20,7 @@ def register(client, email="new@example.com", password=PASSWORD, password2=None,
 
 def logged_in_as(client) -> str | None:
     with client.session_transaction() as sess:
-        return sess.get("_user_id")
+        return sess.get("_user_id", "").split(":")[0] or None
 
 
 def test_register_creates_account_and_logs_in(app, client):
@@ -233,3 +233,15 @@ def test_login_moves_the_guest_cart_into_the_buyers_cart(app, client):
     with app.app_context():
         cart = db.session.scalar(select(Cart).where(Cart.user_id == user_id))
         assert [(i.variant_id, i.quantity) for i in cart.items] == [(variant_id, 2)]
+
+
+def test_changing_the_password_signs_out_other_sessions(app, client):
+    create_user(app)
+    other = app.test_client()
+    log_in(client)
+    log_in(other)
+    assert other.get("/account").status_code == 200
+    resp = client.post("/account/password", data={"current_password": PASSWORD, "password": "another-pass-123",
+                                                  "password2": "another-pass-123"})
+    assert resp.status_code == 302
+    assert other.get("/account").status_code == 302  # the other phone must log in again
