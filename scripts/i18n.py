@@ -52,5 +52,6 @@ if __name__ == "__main__":
         print(json.dumps(missing, ensure_ascii=False, indent=1))
         print(f"{len(missing)} untranslated", file=sys.stderr)
     elif sys.argv[1:2] == ["fill"]:
+        update()  # so that strings added since the last update are there to fill
         fill(sys.argv[2])
         print(f"{len(update())} untranslated", file=sys.stderr)

@@ -1,12 +1,13 @@
 """The order lifecycle. Every transition is a conditional UPDATE on the current status, so a
 transition happens exactly once however many requests, webhooks or commands race for it."""
 from datetime import datetime
+from types import SimpleNamespace
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from shop.extensions import db
-from shop.orders.models import Allocation, Order, OrderLine, Shipment
+from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
 from shop.payments.models import Payment
 from shop.supply.stock import return_units
 from shop.types import utcnow
@@ -118,3 +119,32 @@ def list_buyer_orders(buyer_id: int, page: int, per_page: int):
     stmt = (select(Order).where(Order.buyer_id == buyer_id).order_by(Order.placed_at.desc(), Order.id.desc())
             .options(selectinload(Order.shipments)))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def deliver_shipment(shipment_id: int, now: datetime | None = None) -> bool:
+    """Mark a shipped shipment delivered, once; False if it was not in transit."""
+    return _transition(Shipment, shipment_id, "shipped", status="delivered", delivered_at=now or utcnow())
+
+
+def complete_order_if_delivered(order_id: int) -> bool:
+    """Complete a paid order once none of its shipments is still open (the rule confirm_receipt uses)."""
+    open_left = db.session.scalar(select(func.count()).select_from(Shipment).where(
+        Shipment.order_id == order_id, Shipment.status.in_(("awaiting_fulfilment", "shipped"))))
+    return open_left == 0 and _transition(Order, order_id, "paid", status="completed")
+
+
+def summarize_support(order_id: int) -> dict:
+    """Count the households an order's lines pay and name their villages — never the households."""
+    from shop.households.models import Household
+    from shop.places.models import Village
+
+    rows = db.session.execute(
+        select(Village.name_zh, Village.name_en, func.count(func.distinct(Household.id)))
+        .select_from(LineShare).join(OrderLine, LineShare.line_id == OrderLine.id)
+        .join(Household, LineShare.household_id == Household.id).join(Village, Household.village_id == Village.id)
+        .where(OrderLine.order_id == order_id).group_by(Village.id, Village.name_zh, Village.name_en)
+        .order_by(Village.name_en)).all()
+    households = db.session.scalar(
+        select(func.count(func.distinct(LineShare.household_id))).join(OrderLine, LineShare.line_id == OrderLine.id)
+        .where(OrderLine.order_id == order_id))
+    return {"households": households or 0, "villages": [SimpleNamespace(name_zh=zh, name_en=en) for zh, en, _n in rows]}

@@ -5,7 +5,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from shop.extensions import db
-from shop.orders.services import cancel_order, confirm_receipt, expire_if_due, get_buyer_order, list_buyer_orders
+from shop.orders.services import (cancel_order, confirm_receipt, expire_if_due, get_buyer_order, list_buyer_orders,
+                                  summarize_support)
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -28,7 +29,8 @@ def index():
 @bp.get("/<number>")
 @login_required
 def detail(number: str):
-    return render_template("orders/detail.html", order=_own_order(number), form=FlaskForm())
+    order = _own_order(number)
+    return render_template("orders/detail.html", order=order, form=FlaskForm(), support=summarize_support(order.id))
 
 
 @bp.post("/<number>/cancel")

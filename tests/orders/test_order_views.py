@@ -111,3 +111,27 @@ def test_order_list_query_budget_is_fixed(app, client):
         return len(statements)
 
     assert queries_for(2) == queries_for(12) <= 6
+
+
+def test_order_page_says_how_many_households_it_supports_without_names(app, client):
+    from tests.factories import add_lot, make_household
+
+    with app.app_context():
+        coop = make_coop()
+        households = [make_household(coop) for _ in range(3)]
+        product = make_product(coop=coop, units=0)
+        add_lot(product.variants[0], 9, households)
+        user = make_user()
+        make_cart(user, (product.variants[0], 3))
+        address_id = make_address(user).id
+        names = [h.head_name for h in households]
+        village = coop.village.name_en
+        db.session.commit()
+        user_id = user.id
+    log_in(client, user_id)
+    client.post("/checkout", data={"address_id": address_id, "checkout_token": _checkout(client)})
+    with app.app_context():
+        number = db.session.scalar(select(Order.number))
+    page = client.get(f"/orders/{number}", headers=EN).get_data(as_text=True)
+    assert f"supports 3 farming households in {village}" in page
+    assert not any(name in page for name in names)
