@@ -96,13 +96,9 @@ def mark_paid(order: Order, provider: str, provider_ref: str, amount_fen: int, c
 def confirm_receipt(order: Order, shipment_id: int) -> bool:
     """Mark a shipped shipment delivered; complete the order once every shipment has arrived."""
     shipment = next((s for s in order.shipments if s.id == shipment_id), None)
-    if shipment is None or not _transition(Shipment, shipment.id, "shipped", status="delivered",
-                                           delivered_at=utcnow()):
+    if shipment is None or not deliver_shipment(shipment.id):
         return False
-    open_left = db.session.scalar(select(func.count()).select_from(Shipment).where(
-        Shipment.order_id == order.id, Shipment.status.in_(("awaiting_fulfilment", "shipped"))))
-    if open_left == 0:
-        _transition(Order, order.id, "paid", status="completed")
+    complete_order_if_delivered(order.id)
     _refresh(order)
     return True
 
@@ -148,3 +144,13 @@ def summarize_support(order_id: int) -> dict:
         select(func.count(func.distinct(LineShare.household_id))).join(OrderLine, LineShare.line_id == OrderLine.id)
         .where(OrderLine.order_id == order_id))
     return {"households": households or 0, "villages": [SimpleNamespace(name_zh=zh, name_en=en) for zh, en, _n in rows]}
+
+
+def mark_refunded(order_id: int, whole: bool) -> bool:
+    """Move a paid order to refunded (whole) or partially refunded; False if it was not paid."""
+    if whole:
+        db.session.execute(update(Shipment).where(Shipment.order_id == order_id,
+                                                  Shipment.status == "awaiting_fulfilment")
+                           .values(status="cancelled").execution_options(synchronize_session=False))
+    return _transition(Order, order_id, ("paid", "completed", "partially_refunded"),
+                       status="refunded" if whole else "partially_refunded")
