@@ -30,4 +30,13 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Expired {count} unpaid order(s).")
 
+    @orders_cli.command("auto-deliver")
+    def auto_deliver_command():
+        """Mark shipments delivered AUTO_DELIVER_DAYS after shipping and complete their orders."""
+        from shop.coops.fulfilment import auto_deliver_shipments
+
+        count = auto_deliver_shipments()
+        db.session.commit()
+        click.echo(f"Marked {count} shipment(s) delivered.")
+
     app.cli.add_command(orders_cli)

@@ -100,8 +100,12 @@ def init_app(app: Flask) -> None:
     from shop.checkout.views import bp as checkout_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
+    from shop.coops import views_catalog, views_fulfilment  # noqa: F401 - routes on the coop blueprint
+    from shop.staff import applications  # noqa: F401
+    from shop.coops.portal import bp as coop_bp
+    from shop.staff.views import bp as staff_bp
 
-    for blueprint in (cart_bp, checkout_bp, orders_bp, payments_bp):
+    for blueprint in (cart_bp, checkout_bp, orders_bp, payments_bp, coop_bp, staff_bp):
         app.register_blueprint(blueprint)
 
     from shop.cli import register_cli

@@ -1,0 +1,156 @@
+"""Coop portal: supply lots, fulfilment and earnings (routes on the coop blueprint).
+
+Every route is for the signed-in manager's own cooperative; anything else is 404 on every method."""
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from shop.coops.earnings import build_earnings_report, earnings_csv
+from shop.coops.fulfilment import (get_packing_slip, list_recently_shipped, list_shipments_to_ship,
+                                   notify_buyer_shipped, ship_shipment)
+from shop.coops.portal import bp, current_coop, manager_required
+from shop.extensions import db
+from shop.i18n import lang
+from shop.supply.forms import LotAdjustForm, LotRecordForm
+from shop.supply.services import (LotError, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
+                                  list_coop_variants, list_lot_adjustments, list_lot_stock, record_supply_lot)
+
+
+class ShipmentShipForm(FlaskForm):
+    carrier = StringField(_l("Carrier"), validators=[
+        DataRequired(message=_l("Enter the carrier, for example 中国邮政 or 顺丰.")),
+        Length(max=40, message=_l("Please use at most %(max)d characters."))])
+    tracking_no = StringField(_l("Tracking number"), validators=[
+        DataRequired(message=_l("Enter the tracking number from the carrier's receipt.")),
+        Regexp(r"^\s*[A-Za-z0-9-]{4,40}\s*$",
+               message=_l("A tracking number has 4 to 40 letters, digits or dashes."))])
+    submit = SubmitField(_l("Mark shipped"))
+
+
+def _own_lot(lot_id: int):
+    return get_coop_lot(current_user.coop_id, lot_id) or abort(404)
+
+
+def _lot_form(coop_id: int) -> LotRecordForm:
+    form = LotRecordForm()
+    form.set_choices(list_coop_variants(coop_id), list_coop_households(coop_id))
+    return form
+
+
+@bp.get("/lots")
+@manager_required
+def lots():
+    variant_id = request.args.get("variant", type=int)
+    variants = list_coop_variants(current_user.coop_id)
+    if variant_id is not None and variant_id not in {v.id for v in variants}:
+        abort(404)
+    return render_template("coop/lots.html", variants=variants, variant_id=variant_id,
+                           stock=list_lot_stock(current_user.coop_id, variant_id))
+
+
+@bp.route("/lots/new", methods=["GET", "POST"])
+@manager_required
+def lot_new():
+    coop = current_coop()
+    form = _lot_form(coop.id)
+    if form.validate_on_submit():
+        try:
+            lot = record_supply_lot(coop, form.variant_id.data, form.amount.data, form.harvested_on.data,
+                                    form.share_entries(), current_user.id, unit=form.unit.data)
+        except NotOwned:
+            abort(404)
+        except LotError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(_("Lot %(code)s recorded: %(n)d units are now on sale.", code=lot.trace_code,
+                    n=lot.units_received), "success")
+            return redirect(url_for("coop.lot_label", lot_id=lot.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("coop/lot_new.html", form=form, has_variants=bool(form.variant_id.choices[1:])), status
+
+
+@bp.get("/lots/<int(max=2147483647):lot_id>")
+@manager_required
+def lot_detail(lot_id: int):
+    lot = _own_lot(lot_id)
+    return render_template("coop/lot_detail.html", lot=lot, stock=list_lot_stock(current_user.coop_id, lot_ids=[lot.id])[0],
+                           adjustments=list_lot_adjustments(lot.id), form=LotAdjustForm())
+
+
+@bp.route("/lots/<int(max=2147483647):lot_id>/adjust", methods=["GET", "POST"])
+@manager_required
+def lot_adjust(lot_id: int):
+    lot = _own_lot(lot_id)
+    form = LotAdjustForm()
+    if request.method == "GET":  # the form lives on the lot page
+        return redirect(url_for("coop.lot_detail", lot_id=lot.id))
+    if form.validate_on_submit():
+        try:
+            adjust_lot(lot, form.units_delta, form.reason.data, current_user.id)
+        except LotError as e:
+            db.session.rollback()
+            form.form_errors.append(str(e))
+        else:
+            db.session.commit()
+            flash(_("The correction was saved."), "success")
+            return redirect(url_for("coop.lot_detail", lot_id=lot.id))
+    return render_template("coop/lot_detail.html", lot=lot, form=form, adjustments=list_lot_adjustments(lot.id),
+                           stock=list_lot_stock(current_user.coop_id, lot_ids=[lot.id])[0]), 400
+
+
+@bp.get("/lots/<int(max=2147483647):lot_id>/label")
+@manager_required
+def lot_label(lot_id: int):
+    return render_template("coop/lot_label.html", lot=_own_lot(lot_id), coop=current_coop())
+
+
+@bp.get("/shipments")
+@manager_required
+def shipments():
+    return render_template("coop/shipments.html", to_ship=list_shipments_to_ship(current_user.coop_id),
+                           shipped=list_recently_shipped(current_user.coop_id))
+
+
+@bp.get("/shipments/<int(max=2147483647):shipment_id>")
+@manager_required
+def shipment_slip(shipment_id: int):
+    shipment = get_packing_slip(current_user.coop_id, shipment_id) or abort(404)
+    return render_template("coop/shipment_slip.html", shipment=shipment, form=ShipmentShipForm())
+
+
+@bp.route("/shipments/<int(max=2147483647):shipment_id>/ship", methods=["GET", "POST"])
+@manager_required
+def shipment_ship(shipment_id: int):
+    shipment = get_packing_slip(current_user.coop_id, shipment_id) or abort(404)
+    form = ShipmentShipForm()
+    if request.method == "GET":  # the form lives on the packing slip
+        return redirect(url_for("coop.shipment_slip", shipment_id=shipment.id))
+    if not form.validate_on_submit():
+        return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 400
+    if not ship_shipment(shipment, form.carrier.data, form.tracking_no.data):
+        form.form_errors.append(_("This shipment is not waiting to be shipped; nothing was changed."))
+        return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 409
+    db.session.commit()
+    notify_buyer_shipped(shipment)
+    flash(_("Marked shipped. The buyer was told the tracking number."), "success")
+    return redirect(url_for("coop.shipments"))
+
+
+@bp.get("/earnings")
+@manager_required
+def earnings():
+    return render_template("coop/earnings.html", report=build_earnings_report(current_user.coop_id))
+
+
+@bp.get("/earnings/<any(products, months, households):table>.csv")
+@manager_required
+def earnings_export(table: str):
+    text = earnings_csv(build_earnings_report(current_user.coop_id), table, lang())
+    return Response(text.encode("utf-8"), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="earnings-{table}.csv"'})

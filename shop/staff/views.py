@@ -1,0 +1,40 @@
+"""The staff back office. Owns no models; every route needs a staff or admin user."""
+from functools import wraps
+
+from flask import Blueprint, abort, render_template
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def staff_required(view):
+    """Allow only staff and admins; everyone else gets 404."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.can_staff:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+MENU = (  # endpoint, label; back-office sections register here as they are built
+    ("staff.applications", _l("Cooperative applications")), ("staff.orders", _l("Orders and refunds")),
+    ("staff.flags", _l("Payments to review")),
+)
+
+
+@bp.app_context_processor
+def staff_menu_processor():
+    from flask import current_app
+
+    return {"staff_menu": lambda: [(e, label) for e, label in MENU if e in current_app.view_functions]}
+
+
+@bp.get("")
+@staff_required
+def dashboard():
+    return render_template("staff/dashboard.html")

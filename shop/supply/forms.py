@@ -1,0 +1,86 @@
+"""Supply lot forms. They list their fields; choices come from the manager's own cooperative."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField, StringField,
+                     SubmitField)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from shop.supply.services import MAX_LOT_UNITS
+
+SHARE_ROWS = 8  # enough rows for a delivery day without JavaScript; empty rows are ignored
+OWN_STOCK = "own"
+
+
+def _id_or_none(value):
+    if isinstance(value, int):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+
+
+def _unit_choices():
+    return [SelectChoice("units", _l("units")), SelectChoice("kg", _l("kilograms"))]
+
+
+class LotShareRowForm(Form):
+    """One contributor of a lot: a member household or the cooperative's own stock, and how much."""
+
+    household = SelectField(_l("Household"), validate_choice=False)
+    amount = StringField(_l("Amount"), validators=[Length(max=12, message=_l("Please use at most %(max)d characters."))])
+
+    def validate_household(self, field):
+        if field.data and field.data != OWN_STOCK and _id_or_none(field.data) is None:
+            raise ValidationError(_l("Choose a household from the list."))
+        if field.data and not (self.amount.data or "").strip():
+            raise ValidationError(_l("Enter how much this household delivered, or leave the row empty."))
+        if not field.data and (self.amount.data or "").strip():
+            raise ValidationError(_l("Choose who delivered this amount, or leave the row empty."))
+
+
+class LotRecordForm(FlaskForm):
+    variant_id = SelectField(_l("Product"), coerce=_id_or_none, validate_choice=False,
+                             validators=[InputRequired(message=_l("Choose the product that was delivered."))])
+    unit = SelectField(_l("Counted in"), validate_choice=False, default="units",
+                       validators=[AnyOf(("units", "kg"), message=_l("Choose units or kilograms."))])
+    amount = StringField(_l("Total delivered"), validators=[
+        DataRequired(message=_l("Enter how much was delivered.")),
+        Length(max=12, message=_l("Please use at most %(max)d characters."))])
+    harvested_on = DateField(_l("Harvested on"),
+                             validators=[InputRequired(message=_l("Enter the harvest date."))])
+    shares = FieldList(FormField(LotShareRowForm), min_entries=SHARE_ROWS, max_entries=SHARE_ROWS)
+    submit = SubmitField(_l("Record lot and print label"))
+
+    def set_choices(self, variants, households) -> None:
+        """Offer only the cooperative's own variants and member households."""
+        self.variant_id.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(v.id, f"{v.product.name_zh} · {v.name_zh} ({v.sku})") for v in variants]
+        self.unit.choices = _unit_choices()
+        people = [SelectChoice("", "—"), SelectChoice(OWN_STOCK, _l("The cooperative's own stock"))] + [
+            SelectChoice(str(h.id), h.head_name) for h in households]
+        for row in self.shares:
+            row.form.household.choices = people
+
+    def share_entries(self) -> list[tuple[int | None, str]]:
+        """Return (household id or None for the cooperative's own stock, amount) for every filled row."""
+        return [(None if row.form.household.data == OWN_STOCK else _id_or_none(row.form.household.data),
+                 row.form.amount.data.strip()) for row in self.shares if row.form.household.data]
+
+
+class LotAdjustForm(FlaskForm):
+    direction = SelectField(_l("Change"), validate_choice=False, default="remove", validators=[
+        AnyOf(("remove", "add"), message=_l("Choose whether units are written off or added back."))])
+    units = IntegerField(_l("Units"), validators=[
+        InputRequired(message=_l("Enter a number of units.")),
+        NumberRange(min=1, max=MAX_LOT_UNITS, message=_l("Enter between %(min)s and %(max)s units."))])
+    reason = StringField(_l("Reason"), validators=[
+        DataRequired(message=_l("Say why the stock changes, for example “spoiled in storage”.")),
+        Length(max=200, message=_l("Please use at most %(max)d characters."))])
+    submit = SubmitField(_l("Save correction"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.direction.choices = [SelectChoice("remove", _l("Write off free units (spoiled, lost, recount)")),
+                                  SelectChoice("add", _l("Add back units written off earlier"))]
+
+    @property
+    def units_delta(self) -> int:
+        return -self.units.data if self.direction.data == "remove" else self.units.data
