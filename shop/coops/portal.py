@@ -6,6 +6,8 @@ from flask import Blueprint, abort, render_template
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from sqlalchemy import func, select
+
 from shop.coops.models import Cooperative
 from shop.extensions import db
 
@@ -50,7 +52,27 @@ def coop_menu_processor():
     return {"coop_menu": lambda: [(e, label) for e, label in MENU if e in current_app.view_functions]}
 
 
+def load_dashboard(coop_id: int) -> dict:
+    """Count what needs the manager's attention, in one query."""
+    from shop.catalog.models import Product, Variant
+    from shop.households.models import Household
+    from shop.orders.models import Order, Shipment
+    from shop.supply.models import SupplyLot
+
+    to_ship = (select(func.count()).select_from(Shipment).join(Order, Shipment.order_id == Order.id)
+               .where(Shipment.coop_id == coop_id, Shipment.status == "awaiting_fulfilment", Order.status == "paid"))
+    published = select(func.count()).select_from(Product).where(Product.coop_id == coop_id,
+                                                                 Product.is_published.is_(True))
+    members = select(func.count()).select_from(Household).where(Household.coop_id == coop_id)
+    free_units = (select(func.coalesce(func.sum(SupplyLot.units_remaining), 0)).select_from(SupplyLot)
+                  .join(Variant, SupplyLot.variant_id == Variant.id).join(Product, Variant.product_id == Product.id)
+                  .where(Product.coop_id == coop_id))
+    row = db.session.execute(select(to_ship.scalar_subquery(), published.scalar_subquery(),
+                                    members.scalar_subquery(), free_units.scalar_subquery())).one()
+    return dict(zip(("to_ship", "published", "members", "free_units"), row))
+
+
 @bp.get("")
 @manager_required
 def dashboard():
-    return render_template("coop/dashboard.html", coop=current_coop())
+    return render_template("coop/dashboard.html", coop=current_coop(), counts=load_dashboard(current_user.coop_id))
