@@ -26,13 +26,8 @@ def _photo_png() -> bytes:
     return buf.getvalue()
 
 
-def test_manager_creates_and_publishes_a_product_that_buyers_then_see(app, page: Page):
-    _demo_like_manager(app)
-    page.goto("/account/login")
-    page.fill("input[name=email]", "coop@demo.longnan.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
-
+def publish_new_product(page: Page, sku: str = "cx-wal-1kg") -> None:
+    """As a signed-in manager on a phone: create a product with a variant and a photo, and publish it."""
     page.goto("/coop")
     page.locator(".coop-menu").get_by_role("link", name="商品").click()
     page.get_by_role("link", name="添加商品").click()
@@ -46,11 +41,11 @@ def test_manager_creates_and_publishes_a_product_that_buyers_then_see(app, page:
     page.get_by_role("link", name="添加规格").click()
     page.get_by_label("规格中文名称").fill("1 kg 礼盒")
     page.get_by_label("规格英文名称").fill("1 kg gift box")
-    page.get_by_label("SKU（您的库存编码）").fill("cx-wal-1kg")
+    page.get_by_label("SKU（您的库存编码）").fill(sku)
     page.get_by_label("价格（元）").fill("68.00")
     page.get_by_label("净重（克）").fill("1000")
     page.get_by_role("button", name="保存规格").click()
-    expect(page.locator("table")).to_contain_text("CX-WAL-1KG")
+    expect(page.locator("table")).to_contain_text(sku.upper())
     expect(page.locator("table")).to_contain_text("¥68.00")
 
     page.set_input_files("input[name=photo]", files=[{"name": "walnuts.png", "mimeType": "image/png",
@@ -61,6 +56,15 @@ def test_manager_creates_and_publishes_a_product_that_buyers_then_see(app, page:
     page.get_by_role("button", name="上架").click()
     expect(page.locator("h1 .badge")).to_have_text("已上架")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # nothing wider than the phone
+
+
+def test_manager_creates_and_publishes_a_product_that_buyers_then_see(app, page: Page):
+    _demo_like_manager(app)
+    page.goto("/account/login")
+    page.fill("input[name=email]", "coop@demo.longnan.example")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit], form input[type=submit]").last.click()
+    publish_new_product(page)
 
     page.goto("/products")
     expect(page.get_by_text("成县薄皮核桃").first).to_be_visible()
