@@ -1,0 +1,14 @@
+"""Every /coop/ route that takes an id is walked by one of the two access matrices."""
+from tests.coops.test_access_fulfilment import ENDPOINTS as FULFILMENT_ENDPOINTS
+from tests.coops.test_portal_catalog import MY_MODULES as CATALOG_MODULES
+
+
+def test_every_coop_route_with_an_id_is_covered_by_an_access_matrix(app):
+    uncovered = []
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/coop/") or not rule.arguments:
+            continue
+        module = app.view_functions[rule.endpoint].__module__
+        if rule.endpoint not in FULFILMENT_ENDPOINTS and module not in CATALOG_MODULES:
+            uncovered.append(rule.rule)
+    assert uncovered == []
