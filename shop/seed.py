@@ -68,7 +68,41 @@ def seed_demo() -> bool:
     db.session.flush()
     _add_products(rng, villages, categories, coops, households, users)
     db.session.flush()
+    _add_demo_orders(users["buyer"])
     return True
+
+
+# Orders walked through the real services, so every page has something to show:
+# (product slug, quantity) per order, and how far the order has come.
+DEMO_ORDERS = (
+    ([("cheng-thin-shell-walnuts", 2), ("wudu-dahongpao-pepper", 1)], "paid"),
+    ([("cheng-walnut-kernels", 1)], "shipped"),
+    ([("cheng-roasted-walnuts", 2), ("kang-native-bee-honey", 1)], "delivered"),
+    ([("cheng-cold-pressed-walnut-oil", 1)], "pending_payment"),
+)
+
+
+def _add_demo_orders(buyer: User) -> None:
+    """Place, pay, ship and deliver a few orders of the demo buyer through the shop's own services."""
+    from shop.cart.models import Cart, CartItem
+    from shop.checkout.services import new_checkout_token, place_order
+    from shop.coops.fulfilment import ship_shipment
+    from shop.orders.services import confirm_receipt, mark_paid
+
+    variants = {p.slug: p.variants[0] for p in db.session.scalars(select(Product))}
+    for n, (items, stage) in enumerate(DEMO_ORDERS, start=1):
+        cart = Cart(user_id=buyer.id, items=[CartItem(variant_id=variants[slug].id, quantity=q) for slug, q in items])
+        db.session.add(cart)
+        order = place_order(buyer, cart, buyer.addresses[0], new_checkout_token(), "zh")
+        db.session.delete(cart)
+        if stage == "pending_payment":
+            continue
+        mark_paid(order, "demo", f"demo_seed_{n}", order.total_fen, order.currency)
+        for shipment in order.shipments if stage != "paid" else ():
+            ship_shipment(shipment, "中国邮政 EMS", f"EMS10{n:02d}{shipment.id:06d}CN")
+            if stage == "delivered":
+                confirm_receipt(order, shipment.id)
+    db.session.flush()
 
 
 # --- places, categories, cooperatives, people -----------------------------------------------

@@ -15,6 +15,7 @@ from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.households.models import Household
 from shop.places.models import County, Village
+from shop.orders.models import Allocation, Order
 from shop.supply.models import LotAdjustment, LotShare, SupplyLot
 
 MODELS = (County, Village, Category, Cooperative, Household, User, Product, Variant, ProductImage,
@@ -147,7 +148,20 @@ def test_every_lot_is_shared_exactly_among_its_coops_households(session):
         assert all(h.coop_id == lot.variant.product.coop_id for h in members)
         adjusted = sum(a for a in session.scalars(select(LotAdjustment.units_delta)
                                                   .where(LotAdjustment.lot_id == lot.id)))
-        assert lot.units_remaining == lot.units_received + adjusted
+        allocated = sum(session.scalars(select(Allocation.units).where(Allocation.lot_id == lot.id,
+                                                                       Allocation.released_at.is_(None))))
+        assert lot.units_remaining == lot.units_received + adjusted - allocated
+
+
+def test_demo_orders_went_through_the_services_and_add_up(session):
+    orders = list(session.scalars(select(Order)))
+    assert sorted(o.status for o in orders) == ["completed", "paid", "paid", "pending_payment"]
+    for order in orders:
+        lines = order.lines
+        assert order.total_fen == sum(x.commission_fen + x.retention_fen + x.household_pool_fen for x in lines) \
+            + sum(s.shipping_fee_fen for s in order.shipments)
+        for line in lines:
+            assert sum(s.amount_fen for s in line.shares) == line.household_pool_fen
 
 
 def test_one_variant_sold_out_and_one_nearly_gone(session):
