@@ -24,6 +24,7 @@ class Config:
     # For tests and local development only: a Stripe-compatible server.
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_WALLETS = os.environ.get("STRIPE_WALLETS", "") == "1"
+    STRIPE_TIMEOUT_SECONDS = _int("STRIPE_TIMEOUT_SECONDS", 20)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = _int("MAIL_PORT", 587)

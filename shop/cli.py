@@ -40,3 +40,6 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Marked {count} shipment(s) delivered.")
 
     app.cli.add_command(orders_cli)
+    from shop.payments.cli import register as register_payments_cli
+
+    register_payments_cli(app)

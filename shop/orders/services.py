@@ -1,5 +1,6 @@
 """The order lifecycle. Every transition is a conditional UPDATE on the current status, so a
 transition happens exactly once however many requests, webhooks or commands race for it."""
+import re
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -11,6 +12,9 @@ from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
 from shop.payments.models import Payment
 from shop.supply.stock import return_units
 from shop.types import utcnow
+
+
+ORDER_NUMBER = re.compile(r"[A-Za-z0-9]{1,24}")
 
 
 class PaymentMismatch(Exception):
@@ -103,8 +107,15 @@ def confirm_receipt(order: Order, shipment_id: int) -> bool:
     return True
 
 
+def is_order_number(number: str) -> bool:
+    """Tell whether text can be an order number (so odd bytes such as NUL never reach the database)."""
+    return ORDER_NUMBER.fullmatch(number or "") is not None
+
+
 def get_buyer_order(buyer_id: int, number: str) -> Order | None:
     """Return the buyer's order with its shipments and lines, or None (also for other buyers' orders)."""
+    if not is_order_number(number):
+        return None
     return db.session.scalar(
         select(Order).where(Order.number == number, Order.buyer_id == buyer_id)
         .options(selectinload(Order.shipments).selectinload(Shipment.lines)))

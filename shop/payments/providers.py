@@ -1,5 +1,5 @@
-"""Payment providers behind one small interface. Stripe joins when it is configured;
-until then the demo provider marks orders paid through the same service Stripe will call."""
+"""Payment providers behind one small interface: Stripe Checkout when both Stripe keys are set,
+otherwise the demo provider, which marks orders paid through the same service Stripe uses."""
 from dataclasses import dataclass
 
 from flask import current_app, url_for
@@ -24,8 +24,25 @@ class DemoProvider:
         return mark_paid(order, self.name, f"demo_{order.number}", order.total_fen, order.currency)
 
 
+@dataclass(frozen=True)
+class StripeProvider:
+    """Stripe Checkout: the buyer pays on Stripe's page; webhooks and the return page record it."""
+
+    name: str = "stripe"
+    is_demo: bool = False
+
+    def start(self, order: Order) -> str:
+        """Return the URL of an open Checkout Session (commits; raises PaymentUnavailable)."""
+        from shop.payments.stripe_checkout import start_stripe_checkout
+
+        return start_stripe_checkout(order)
+
+
+def stripe_enabled() -> bool:
+    """Return True when both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are set."""
+    return bool(current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_WEBHOOK_SECRET"))
+
+
 def get_provider():
-    """Return the active provider: the demo one while Stripe keys are not set."""
-    if current_app.config.get("STRIPE_SECRET_KEY") and current_app.config.get("STRIPE_WEBHOOK_SECRET"):
-        raise NotImplementedError("Stripe Checkout arrives with the Stripe issue")
-    return DemoProvider()
+    """Return the active provider: Stripe once both keys are set, the demo one until then."""
+    return StripeProvider() if stripe_enabled() else DemoProvider()

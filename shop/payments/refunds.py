@@ -1,0 +1,278 @@
+"""Refunds: a whole order, chosen lines or an amount, through the provider that took the money.
+A refund is a row written before the provider is asked (its idempotency key makes a replay or a
+retry after a timeout return the same refund); amounts are never edited, only the status moves,
+once, from pending to succeeded or failed. Settling applies its effects exactly once."""
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from shop.extensions import db
+from shop.money import reverse_parts
+from shop.orders.models import Order, OrderLine
+from shop.orders.services import mark_refunded
+from shop.payments.models import Payment, PaymentFlag, Refund, RefundLine
+from shop.supply.stock import return_units
+from shop.types import utcnow
+
+REFUNDABLE_STATES = ("paid", "completed", "partially_refunded")
+STRAY_REASONS = ("amount_mismatch", "late_payment", "duplicate_payment")
+
+
+class RefundError(Exception):
+    """The refund cannot be made; the message is for staff. The caller rolls back."""
+
+
+@dataclass(frozen=True)
+class RefundSummary:
+    """What was paid for an order, what went back, and what can still go back."""
+
+    payment: Payment | None
+    refunded_fen: int  # succeeded
+    pending_fen: int
+    refundable_fen: int
+    units_left: dict[int, int]  # order line id -> units not yet refunded
+
+
+def get_order_payment(order_id: int) -> Payment | None:
+    """Return the payment that paid the order (not money flagged as stray), or None."""
+    stray = select(PaymentFlag.provider_ref).where(PaymentFlag.order_id == order_id,
+                                                  PaymentFlag.reason.in_(STRAY_REASONS))
+    return db.session.scalar(select(Payment).where(Payment.order_id == order_id, Payment.status == "succeeded",
+                                                   Payment.provider_ref.not_in(stray))
+                             .order_by(Payment.id).limit(1))
+
+
+def refund_summary(order: Order) -> RefundSummary:
+    """Return how much of the order was refunded and what is left, in a fixed number of queries."""
+    payment = get_order_payment(order.id)
+    if payment is None:
+        return RefundSummary(None, 0, 0, 0, {})
+    totals = dict(db.session.execute(select(Refund.status, func.sum(Refund.amount_fen))
+                                     .where(Refund.payment_id == payment.id).group_by(Refund.status)).all())
+    taken = dict(db.session.execute(
+        select(RefundLine.line_id, func.sum(RefundLine.quantity)).join(Refund, Refund.id == RefundLine.refund_id)
+        .where(Refund.payment_id == payment.id, Refund.status != "failed").group_by(RefundLine.line_id)).all())
+    lines = db.session.execute(select(OrderLine.id, OrderLine.quantity).where(OrderLine.order_id == order.id)).all()
+    refunded, pending = totals.get("succeeded") or 0, totals.get("pending") or 0
+    return RefundSummary(payment, refunded, pending, payment.amount_fen - refunded - pending,
+                         {line_id: qty - (taken.get(line_id) or 0) for line_id, qty in lines})
+
+
+def get_refund_by_key(key: str) -> Refund | None:
+    return db.session.scalar(select(Refund).where(Refund.idempotency_key == key))
+
+
+def request_refund(order: Order, *, mode: str, key: str, staff_id: int | None, amount_fen: int = 0,
+                   quantities: dict[int, int] | None = None, restock: bool = False, reason: str = "") -> Refund:
+    """Write a pending refund of the whole order, chosen lines or an amount; flush (provider asked later)."""
+    existing = get_refund_by_key(key)
+    if existing is not None:  # the same form sent twice
+        return existing
+    db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())  # one refund at a time
+    db.session.refresh(order)
+    if order.status not in REFUNDABLE_STATES:
+        raise RefundError(_("Only paid orders can be refunded."))
+    summary = refund_summary(order)
+    if summary.payment is None or summary.refundable_fen <= 0:
+        raise RefundError(_("Nothing is left to refund on this order."))
+    prices = {line.id: line.unit_price_fen for line in order.lines}
+    if mode == "whole":
+        picked = {line_id: left for line_id, left in summary.units_left.items() if left > 0}
+        amount_fen = summary.refundable_fen
+    elif mode == "lines":
+        picked = {line_id: qty for line_id, qty in (quantities or {}).items() if qty}
+        if not picked:
+            raise RefundError(_("Choose at least one item to refund."))
+        if any(line_id not in prices or not 0 < qty <= summary.units_left[line_id] for line_id, qty in picked.items()):
+            raise RefundError(_("You chose more items than are left to refund."))
+        amount_fen = sum(prices[line_id] * qty for line_id, qty in picked.items())
+    elif mode == "amount":
+        picked = {}
+    else:
+        raise RefundError(_("Choose what to refund."))
+    if not 0 < amount_fen <= summary.refundable_fen:
+        raise RefundError(_("The refund must be more than zero and at most what is left to refund."))
+    refund = Refund(order_id=order.id, payment_id=summary.payment.id, provider=summary.payment.provider,
+                    idempotency_key=key, amount_fen=amount_fen, currency=summary.payment.currency,
+                    restock=restock and bool(picked), reason=reason[:200], created_by_id=staff_id,
+                    lines=[RefundLine(line_id=line_id, quantity=qty, amount_fen=prices[line_id] * qty)
+                           for line_id, qty in sorted(picked.items())])
+    db.session.add(refund)
+    db.session.flush()
+    return refund
+
+
+def _restock(refund: Refund) -> int:
+    """Return the refunded units to the lots they came from, continuing after units returned before."""
+    returned = 0
+    for rline in refund.lines:
+        line = db.session.get(OrderLine, rline.line_id)
+        before = db.session.scalar(
+            select(func.coalesce(func.sum(RefundLine.quantity), 0)).join(Refund, Refund.id == RefundLine.refund_id)
+            .where(RefundLine.line_id == line.id, Refund.restock.is_(True), Refund.status == "succeeded",
+                   Refund.id != refund.id))
+        skip, need = before, rline.quantity
+        for alloc in line.allocations:
+            if alloc.released_at is not None:
+                continue
+            usable = max(alloc.units - skip, 0)
+            skip = max(skip - alloc.units, 0)
+            units = min(usable, need)
+            if units:
+                return_units(alloc.lot_id, units)
+                need -= units
+                returned += units
+    return returned
+
+
+def reverse_household_split(refund: Refund) -> list[tuple[int, list[tuple[str, int]]]]:
+    """Hook for the ledger: split the refund back over each line's commission, retention and households.
+
+    Called exactly once, when the refund succeeds. It only computes the reversal today; the ledger
+    issue records it (and nets the households' shares) from here."""
+    order_lines = {line.id: line for line in db.session.scalars(
+        select(OrderLine).where(OrderLine.order_id == refund.order_id).order_by(OrderLine.id))}
+    if refund.lines:
+        per_line = [(rl.line_id, rl.amount_fen) for rl in refund.lines]
+    else:
+        goods = min(refund.amount_fen, sum(line.gross_fen for line in order_lines.values()))
+        per_line = reverse_parts(goods, [(line.id, line.gross_fen) for line in order_lines.values()]) if goods else []
+    result = []
+    for line_id, fen in per_line:
+        line = order_lines[line_id]
+        parts = ([("commission", line.commission_fen), ("retention", line.retention_fen)]
+                 + [(f"household:{share.household_id}", share.amount_fen) for share in line.shares])
+        result.append((line_id, reverse_parts(min(fen, line.gross_fen), parts)))
+    return result
+
+
+def _move(refund_id: int, **values) -> bool:
+    return db.session.execute(update(Refund).where(Refund.id == refund_id, Refund.status == "pending")
+                              .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+
+
+def settle_refund(refund_id: int, provider_ref: str | None = None) -> bool:
+    """Mark a pending refund succeeded and apply its effects, exactly once; flush."""
+    values = {"status": "succeeded", "settled_at": utcnow()} | ({"provider_ref": provider_ref} if provider_ref else {})
+    if not _move(refund_id, **values):
+        return False
+    refund = db.session.get(Refund, refund_id)
+    db.session.refresh(refund)
+    if refund.flag_id is None:  # a refund of the order's own payment moves the order
+        refunded = db.session.scalar(select(func.sum(Refund.amount_fen)).where(
+            Refund.payment_id == refund.payment_id, Refund.status == "succeeded"))
+        whole = refunded >= refund.payment.amount_fen
+        mark_refunded(refund.order_id, whole)
+        if refund.restock:
+            _restock(refund)
+        reverse_household_split(refund)
+    else:
+        db.session.execute(update(PaymentFlag).where(PaymentFlag.id == refund.flag_id,
+                                                     PaymentFlag.resolved_at.is_(None))
+                           .values(resolved_at=utcnow(), resolution="refunded")
+                           .execution_options(synchronize_session=False))
+    return True
+
+
+def fail_refund(refund_id: int, detail: str, provider_ref: str | None = None) -> bool:
+    """Mark a pending refund failed (nothing went back), once; flush."""
+    values = {"status": "failed", "settled_at": utcnow()} | ({"provider_ref": provider_ref} if provider_ref else {})
+    done = _move(refund_id, **values)
+    if done:
+        current_app.logger.warning("refund %s failed: %s", refund_id, detail)
+    return done
+
+
+def send_refund(refund: Refund) -> str:
+    """Ask the provider to pay a pending refund and record its answer; commits (call with nothing locked)."""
+    refund_id = refund.id
+    if refund.status != "pending":
+        return refund.status
+    if refund.provider == "demo":  # no money moves in the demonstration
+        settle_refund(refund_id, f"demo_refund_{refund_id}")
+        db.session.commit()
+        return "succeeded"
+    from shop.payments import stripe_gateway as gateway
+
+    params = {"payment_intent": refund.payment.provider_ref, "amount": refund.amount_fen,
+              "metadata": {"order_id": str(refund.order_id), "refund_id": str(refund_id)}}
+    key = refund.idempotency_key
+    db.session.commit()
+    try:
+        answer = gateway.create_refund(params, key)
+    except gateway.GatewayError as error:
+        if not error.retry_same:
+            fail_refund(refund_id, str(error))
+            db.session.commit()
+            return "failed"
+        return "pending"  # unknown: retrying with the same key returns the refund if it was made
+    return record_provider_refund(refund_id, answer)
+
+
+def record_provider_refund(refund_id: int, answer: dict) -> str:
+    """Apply the provider's view of one of our refunds; commits."""
+    status = answer.get("status")
+    try:
+        if status == "succeeded":
+            settle_refund(refund_id, answer["id"])
+        elif status in ("failed", "canceled"):
+            fail_refund(refund_id, f"provider says {status}", answer["id"])
+        else:
+            db.session.execute(update(Refund).where(Refund.id == refund_id, Refund.provider_ref.is_(None))
+                               .values(provider_ref=answer["id"]).execution_options(synchronize_session=False))
+        db.session.commit()
+    except IntegrityError:  # the webhook recorded the same answer at the same moment
+        db.session.rollback()
+    return db.session.get(Refund, refund_id, populate_existing=True).status
+
+
+def sync_provider_refund(answer: dict) -> str:
+    """Apply a refund.* event: settle or fail our refund, or flag one made outside the shop; flush."""
+    meta = answer.get("metadata") or {}
+    refund = db.session.scalar(select(Refund).where(Refund.provider_ref == answer["id"]))
+    if refund is None and str(meta.get("refund_id", "")).isdigit():
+        refund = db.session.get(Refund, int(meta["refund_id"]))
+    status = answer.get("status")
+    if refund is not None:
+        if status == "succeeded":
+            return "settled" if settle_refund(refund.id, None if refund.provider_ref else answer["id"]) else "same"
+        if status in ("failed", "canceled"):
+            if refund.status == "succeeded":  # Stripe could not return money it said was returned
+                flag = _flag_for_payment(refund.payment, "refund_failed", answer["id"], refund.amount_fen,
+                                         f"refund {answer['id']} {status} after it succeeded")
+                return "flagged" if flag else "unknown"
+            return "failed" if fail_refund(refund.id, f"provider says {status}") else "same"
+        return "pending"
+    payment = db.session.scalar(select(Payment).where(Payment.provider_ref == answer.get("payment_intent")))
+    if payment is None or status != "succeeded":
+        return "unknown"
+    _flag_for_payment(payment, "refund_mismatch", payment.provider_ref, answer.get("amount") or 0,
+                      f"refund {answer['id']} made outside the shop")
+    return "flagged"
+
+
+def _flag_for_payment(payment: Payment | None, reason: str, ref: str, amount_fen: int, detail: str):
+    """Flag a payment's refunds for staff: one flag per payment and reason, however many events say so."""
+    from shop.payments.fulfilment import flag_payment
+
+    if payment is None:
+        return None
+    return flag_payment(db.session.get(Order, payment.order_id), reason, ref, amount_fen, payment.currency, detail)
+
+
+def check_charge_refunds(charge: dict) -> str:
+    """Apply charge.refunded: flag the payment if Stripe refunded more than our refunds say; flush."""
+    payment = db.session.scalar(select(Payment).where(Payment.provider_ref == charge.get("payment_intent")))
+    if payment is None:
+        return "unknown"
+    ours = db.session.scalar(select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+        Refund.payment_id == payment.id, Refund.status != "failed"))
+    theirs = charge.get("amount_refunded") or 0
+    if theirs > ours:
+        _flag_for_payment(payment, "refund_mismatch", payment.provider_ref, theirs - ours,
+                          f"Stripe refunded {theirs}, our refunds {ours}")
+        return "flagged"
+    return "matches"

@@ -1,0 +1,108 @@
+"""The one module that talks to Stripe. Everything it returns is plain dicts; every failure is a
+GatewayError that says whether repeating the same request (same idempotency key) can help."""
+from collections.abc import Iterator
+from datetime import datetime
+
+import requests
+import stripe
+from flask import current_app
+
+
+class GatewayError(Exception):
+    """Stripe did not do what was asked, or we cannot tell whether it did."""
+
+    def __init__(self, message: str, retry_same: bool):
+        super().__init__(message)
+        # True when Stripe may not have seen or finished the request (timeout, reset, 429, 409):
+        # repeating it with the same key is safe and returns what was done, if anything was.
+        self.retry_same = retry_same
+
+
+class BadSignature(Exception):
+    """The webhook payload is not signed with our secret, is stale, or is not an event."""
+
+
+def _call(method, *args, idempotency_key: str | None = None, **params) -> dict:
+    config = current_app.config
+    session = requests.Session()
+    http = stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT_SECONDS", 20), session=session)
+    bases = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
+    client = stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses=bases, http_client=http,
+                                 max_network_retries=0)
+    options = {"idempotency_key": idempotency_key} if idempotency_key else None
+    try:
+        result = method(client)(*args, params=params or None, options=options)
+        return result if isinstance(result, (dict, list)) else result.to_dict()
+    except (stripe.APIConnectionError, stripe.RateLimitError) as e:
+        raise GatewayError(str(e), retry_same=True) from e
+    except stripe.StripeError as e:
+        raise GatewayError(str(e), retry_same=e.http_status == 409) from e
+    finally:
+        session.close()
+
+
+def create_checkout_session(params: dict, idempotency_key: str) -> dict:
+    """Create a Checkout Session; the same key with the same params returns the same session."""
+    return _call(lambda c: c.v1.checkout.sessions.create, idempotency_key=idempotency_key, **params)
+
+
+def retrieve_checkout_session(session_id: str) -> dict:
+    """Return Stripe's current view of a Checkout Session."""
+    return _call(lambda c: c.v1.checkout.sessions.retrieve, session_id)
+
+
+def expire_checkout_session(session_id: str) -> dict:
+    """Expire an open Checkout Session so that it can no longer be paid."""
+    return _call(lambda c: c.v1.checkout.sessions.expire, session_id)
+
+
+def create_refund(params: dict, idempotency_key: str) -> dict:
+    """Refund (part of) a PaymentIntent; the same key with the same params returns the same refund."""
+    return _call(lambda c: c.v1.refunds.create, idempotency_key=idempotency_key, **params)
+
+
+def retrieve_refund(refund_id: str) -> dict:
+    """Return Stripe's current view of a refund."""
+    return _call(lambda c: c.v1.refunds.retrieve, refund_id)
+
+
+def _list(service, since: datetime) -> Iterator[dict]:
+    config = current_app.config
+    session = requests.Session()
+    http = stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT_SECONDS", 20), session=session)
+    bases = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
+    client = stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses=bases, http_client=http,
+                                 max_network_retries=2)
+    try:
+        page = service(client).list(params={"created": {"gte": int(since.timestamp())}, "limit": 100})
+        for item in page.auto_paging_iter():
+            yield item.to_dict()
+    except stripe.StripeError as e:
+        raise GatewayError(str(e), retry_same=True) from e
+    finally:
+        session.close()
+
+
+def list_checkout_sessions(since: datetime) -> Iterator[dict]:
+    """Yield every Checkout Session created since the given time."""
+    return _list(lambda c: c.v1.checkout.sessions, since)
+
+
+def list_refunds(since: datetime) -> Iterator[dict]:
+    """Yield every refund created since the given time."""
+    return _list(lambda c: c.v1.refunds, since)
+
+
+def verify_event(payload: bytes, signature_header: str | None) -> dict:
+    """Return the event if the raw payload is signed with one of our webhook secrets; else BadSignature."""
+    if not signature_header:
+        raise BadSignature("missing Stripe-Signature header")
+    secrets = [s.strip() for s in current_app.config["STRIPE_WEBHOOK_SECRET"].split(",") if s.strip()]
+    for secret in secrets:  # more than one while the endpoint secret is being rolled
+        try:
+            return stripe.Webhook.construct_event(payload, signature_header, secret).to_dict()
+        except stripe.SignatureVerificationError:
+            continue
+        except ValueError as e:  # signed, but not JSON: still nothing we act on
+            raise BadSignature(f"unreadable payload: {e}") from e
+    raise BadSignature("no valid signature for our secret")
