@@ -81,3 +81,18 @@ def test_buyer_asking_for_more_than_is_left_is_told_so(app, page: Page):
     page.locator("form button[type=submit], form input[type=submit]").last.click()
     _add_to_cart(page, walnut_slug, 5)
     expect(page.get_by_text("仅剩 3 件").first).to_be_visible()
+
+
+def test_public_pages_fit_a_phone_screen(app, page: Page):
+    walnut_slug, _ = _shop(app)
+    with app.app_context():
+        from shop.coops.models import Cooperative
+        from sqlalchemy import select
+
+        coop_slug = db.session.scalar(select(Cooperative.slug))
+    for path in ("/", "/products", f"/products/{walnut_slug}", "/coops", f"/coops/{coop_slug}", "/cart",
+                 "/account/login", "/account/register", "/account/forgot-password", "/coop/apply", "/nope"):
+        for lang in ("zh", "en"):
+            page.goto(f"/lang/{lang}?next={path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 375, f"{path} ({lang}) is {width}px wide"
