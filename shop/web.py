@@ -101,8 +101,7 @@ def init_app(app: Flask) -> None:
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
     from shop.coops import views_catalog, views_fulfilment  # noqa: F401 - routes on the coop blueprint
-    from shop.staff import payments  # noqa: F401 - refunds and flagged payments on the staff blueprint
-    from shop.staff import applications  # noqa: F401
+    from shop.staff import applications, households, payments  # noqa: F401 - routes on the staff blueprint
     from shop.coops.portal import bp as coop_bp
     from shop.staff.views import bp as staff_bp
 

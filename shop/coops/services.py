@@ -459,12 +459,3 @@ def update_member(household: Household, *, head_name: str, village_id: int, memb
         _poor_fields(household, propose_poor, poor_since_year)
 
     _guarded(change, _duplicate_registry())
-
-
-def confirm_poor_status(household: Household) -> bool:
-    """Confirm (as staff) a registered-poor status the cooperative proposed; return whether it changed."""
-    done = db.session.execute(update(Household).where(Household.id == household.id,
-                                                      Household.poor_status == "proposed")
-                              .values(poor_status="confirmed"))
-    db.session.refresh(household)
-    return done.rowcount == 1

@@ -43,3 +43,15 @@ def mask(value: str | None, keep: int = 3) -> str:
     if not value:
         return ""
     return "*" * max(len(value) - keep, 0) + value[-keep:]
+
+
+class HouseholdAccessLog(db.Model):
+    """Who looked at, exported or changed household data, and when; appended, never edited."""
+
+    __tablename__ = "household_access_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))
+    # The households concerned, e.g. "17" or "17,18,20" for a list view.
+    household_ids: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -23,7 +23,7 @@ def staff_required(view):
 
 MENU = (  # endpoint, label; back-office sections register here as they are built
     ("staff.applications", _l("Cooperative applications")), ("staff.orders", _l("Orders and refunds")),
-    ("staff.flags", _l("Payments to review")),
+    ("staff.flags", _l("Payments to review")), ("staff.poor_proposals", _l("Registered-poor proposals")),
 )
 
 

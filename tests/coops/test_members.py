@@ -9,6 +9,7 @@ from sqlalchemy import select
 from shop.coops import services as svc
 from shop.extensions import db
 from shop.households.models import Household
+from shop.households.services import decide_poor_status
 from tests.factories import make_coop, make_household, make_user, make_village
 from tests.factories import log_in as sign_in
 
@@ -43,8 +44,10 @@ def test_proposing_poor_status_needs_the_year(en):
 def test_staff_confirm_a_proposal_once_and_the_coop_cannot_undo_it(en):
     coop = make_coop()
     household = svc.add_member(coop, **_fields(coop.village_id, propose_poor=True, poor_since_year=2016))
-    assert svc.confirm_poor_status(household) is True
-    assert svc.confirm_poor_status(household) is False
+    staff = make_user(is_staff=True)
+    assert decide_poor_status(household.id, True, staff.id) is True
+    assert decide_poor_status(household.id, True, staff.id) is False
+    db.session.refresh(household)
     svc.update_member(household, clear_phone=False, **_fields(coop.village_id, registry_code=None, phone=None,
                                                                propose_poor=False))
     assert (household.poor_status, household.poor_since_year) == ("confirmed", 2016)
@@ -52,7 +55,8 @@ def test_staff_confirm_a_proposal_once_and_the_coop_cannot_undo_it(en):
 
 def test_a_household_never_proposed_cannot_be_confirmed(en):
     household = make_household(make_coop())
-    assert svc.confirm_poor_status(household) is False and household.poor_status == "none"
+    assert decide_poor_status(household.id, True, make_user(is_staff=True).id) is False
+    assert household.poor_status == "none"
 
 
 def test_duplicate_registry_code_is_refused(en):
