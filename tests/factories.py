@@ -2,7 +2,7 @@
 import itertools
 from datetime import date, datetime, timedelta, timezone
 
-from shop.accounts.models import User
+from shop.accounts.models import Address, User
 from shop.catalog.models import Category, Product, Variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
@@ -97,9 +97,7 @@ def add_lot(variant: Variant, units: int, households: list[Household], days_ago:
     return lot
 
 
-def make_address(user: User) -> "Address":
-    from shop.accounts.models import Address
-
+def make_address(user: User) -> Address:
     address = Address(user_id=user.id, recipient="收件人", mobile="13912345678", province="北京市",
                       city="北京市", district="朝阳区", street="建国路 1 号")
     db.session.add(address)

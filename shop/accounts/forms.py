@@ -2,9 +2,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField, TelField
-from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length
 
-from shop.accounts.services import LOCALES, normalize_email, normalize_mobile
+from shop.accounts.services import LOCALES
+from shop.forms import email_filter, mobile_filter, strip, too_long, valid_mobile
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128  # scrypt on megabyte-long passwords would be a cheap way to burn our CPU
@@ -12,34 +13,10 @@ PASSWORD_MAX = 128  # scrypt on megabyte-long passwords would be a cheap way to 
 LANGUAGE_CHOICES = [SelectChoice("zh", "中文", {"lang": "zh-CN"}), SelectChoice("en", "English", {"lang": "en"})]
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-def _email_filter(value):
-    return normalize_email(value) if isinstance(value, str) else value
-
-
-def _mobile_filter(value):
-    # Store the clean 11 digits; keep what was typed when it is not valid, to show it back.
-    if not isinstance(value, str):
-        return value
-    return normalize_mobile(value) or value.strip()
-
-
-def _valid_mobile(form, field):
-    if normalize_mobile(field.data) is None:
-        raise ValidationError(_l("Enter an 11-digit mainland China mobile number, for example 13912345678."))
-
-
-def _too_long(max_len: int):
-    return Length(max=max_len, message=_l("Please use at most %(max)d characters."))
-
-
 def _email_field(label):
-    return EmailField(label, filters=[_email_filter], render_kw={"autocomplete": "email"}, validators=[
+    return EmailField(label, filters=[email_filter], render_kw={"autocomplete": "email"}, validators=[
         DataRequired(message=_l("Please enter your email.")),
-        _too_long(254),
+        too_long(254),
         Email(message=_l("Please enter a valid email address, like name@example.com."),
               check_deliverability=False)])
 
@@ -59,19 +36,19 @@ def _new_password_fields(label):
 
 class UserRegisterForm(FlaskForm):
     email = _email_field(_l("Email"))
-    display_name = StringField(_l("Your name"), filters=[_strip], render_kw={"autocomplete": "nickname"},
+    display_name = StringField(_l("Your name"), filters=[strip], render_kw={"autocomplete": "nickname"},
                                validators=[DataRequired(message=_l("Please enter a name we can greet you with.")),
-                                           _too_long(60)])
+                                           too_long(60)])
     password, password2 = _new_password_fields(_l("Password"))
     submit = SubmitField(_l("Create account"))
 
 
 class UserLoginForm(FlaskForm):
-    email = EmailField(_l("Email"), filters=[_email_filter], render_kw={"autocomplete": "username"},
-                       validators=[DataRequired(message=_l("Please enter your email.")), _too_long(254)])
+    email = EmailField(_l("Email"), filters=[email_filter], render_kw={"autocomplete": "username"},
+                       validators=[DataRequired(message=_l("Please enter your email.")), too_long(254)])
     password = PasswordField(_l("Password"), render_kw={"autocomplete": "current-password"},
                              validators=[DataRequired(message=_l("Please enter your password.")),
-                                         _too_long(PASSWORD_MAX)])
+                                         too_long(PASSWORD_MAX)])
     submit = SubmitField(_l("Log in"))
 
 
@@ -88,15 +65,15 @@ class PasswordResetForm(FlaskForm):
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), render_kw={"autocomplete": "current-password"},
                                      validators=[DataRequired(message=_l("Please enter your current password.")),
-                                                 _too_long(PASSWORD_MAX)])
+                                                 too_long(PASSWORD_MAX)])
     password, password2 = _new_password_fields(_l("New password"))
     submit = SubmitField(_l("Change password"))
 
 
 class ProfileEditForm(FlaskForm):
-    display_name = StringField(_l("Your name"), filters=[_strip], render_kw={"autocomplete": "nickname"},
+    display_name = StringField(_l("Your name"), filters=[strip], render_kw={"autocomplete": "nickname"},
                                validators=[DataRequired(message=_l("Please enter a name we can greet you with.")),
-                                           _too_long(60)])
+                                           too_long(60)])
     locale = SelectField(_l("Language"), validate_choice=False, choices=LANGUAGE_CHOICES,
                          validators=[AnyOf(LOCALES, message=_l("Please choose a language from the list."))])
     submit = SubmitField(_l("Save"))
@@ -105,23 +82,23 @@ class ProfileEditForm(FlaskForm):
 class AddressEditForm(FlaskForm):
     """A delivery address in Chinese order: province, city, district, street; then who receives it."""
 
-    province = StringField(_l("Province"), filters=[_strip], render_kw={"autocomplete": "address-level1"},
-                           validators=[DataRequired(message=_l("Please enter the province.")), _too_long(20)])
-    city = StringField(_l("City"), filters=[_strip], render_kw={"autocomplete": "address-level2"},
-                       validators=[DataRequired(message=_l("Please enter the city.")), _too_long(30)])
-    district = StringField(_l("District or county"), filters=[_strip], render_kw={"autocomplete": "address-level3"},
+    province = StringField(_l("Province"), filters=[strip], render_kw={"autocomplete": "address-level1"},
+                           validators=[DataRequired(message=_l("Please enter the province.")), too_long(20)])
+    city = StringField(_l("City"), filters=[strip], render_kw={"autocomplete": "address-level2"},
+                       validators=[DataRequired(message=_l("Please enter the city.")), too_long(30)])
+    district = StringField(_l("District or county"), filters=[strip], render_kw={"autocomplete": "address-level3"},
                            validators=[DataRequired(message=_l("Please enter the district or county.")),
-                                       _too_long(30)])
-    street = StringField(_l("Street address"), filters=[_strip], render_kw={"autocomplete": "street-address"},
+                                       too_long(30)])
+    street = StringField(_l("Street address"), filters=[strip], render_kw={"autocomplete": "street-address"},
                          validators=[DataRequired(message=_l("Please enter the street, building and room.")),
-                                     _too_long(120)])
-    recipient = StringField(_l("Recipient"), filters=[_strip], render_kw={"autocomplete": "name"},
+                                     too_long(120)])
+    recipient = StringField(_l("Recipient"), filters=[strip], render_kw={"autocomplete": "name"},
                             validators=[DataRequired(message=_l("Please enter who receives the parcel.")),
-                                        _too_long(40)])
-    mobile = TelField(_l("Mobile number"), filters=[_mobile_filter],
+                                        too_long(40)])
+    mobile = TelField(_l("Mobile number"), filters=[mobile_filter],
                       render_kw={"autocomplete": "tel-national", "inputmode": "numeric"},
                       validators=[DataRequired(message=_l("Please enter the recipient's mobile number.")),
-                                  _too_long(30), _valid_mobile])
+                                  too_long(30), valid_mobile])
     submit = SubmitField(_l("Save address"))
 
     def address_data(self) -> dict[str, str]:

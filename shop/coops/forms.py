@@ -7,10 +7,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, SelectChoice, SelectField, StringField,
                      SubmitField, TelField, TextAreaField)
-from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp,
+from wtforms.validators import (DataRequired, Email, InputRequired, NumberRange, Optional, Regexp,
                                 ValidationError)
 
-from shop.accounts.services import normalize_email, normalize_mobile
+from shop.forms import email_filter, mobile_filter, strip, too_long, valid_mobile
 from shop.i18n import l10n
 from shop.money import parse_yuan
 
@@ -20,35 +20,12 @@ MAX_WEIGHT_G = 100_000
 MAX_DESCRIPTION = 4000
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _upper(value):
     return value.strip().upper() if isinstance(value, str) else value
 
 
-def _email_filter(value):
-    return normalize_email(value) if isinstance(value, str) else value
-
-
-def _mobile_filter(value):
-    if not isinstance(value, str):
-        return value
-    return normalize_mobile(value) or value.strip()
-
-
-def _too_long(max_len: int):
-    return Length(max=max_len, message=_l("Please use at most %(max)d characters."))
-
-
 def _required(message):
     return DataRequired(message=message)
-
-
-def _valid_mobile(form, field):
-    if field.data and normalize_mobile(field.data) is None:
-        raise ValidationError(_l("Enter an 11-digit mainland China mobile number, for example 13912345678."))
 
 
 def _id_choice_field(label, message):
@@ -83,28 +60,28 @@ class _OwnMessages:
 class CoopApplyForm(_OwnMessages, FlaskForm):
     _messages = {"village_id": _l("Please choose a village from the list.")}
 
-    name_zh = StringField(_l("Name in Chinese"), filters=[_strip], validators=[
-        _required(_l("Please enter the cooperative's Chinese name.")), _too_long(80)])
-    name_en = StringField(_l("Name in English"), filters=[_strip], validators=[
-        _required(_l("Please enter the cooperative's English name.")), _too_long(120)])
+    name_zh = StringField(_l("Name in Chinese"), filters=[strip], validators=[
+        _required(_l("Please enter the cooperative's Chinese name.")), too_long(80)])
+    name_en = StringField(_l("Name in English"), filters=[strip], validators=[
+        _required(_l("Please enter the cooperative's English name.")), too_long(120)])
     village_id = _id_choice_field(_l("County and village"), _l("Please choose a village from the list."))
     registration_no = StringField(_l("Registration number"), filters=[_upper], validators=[
         _required(_l("Please enter the registration number (unified social credit code).")),
         Regexp(r"^[0-9A-Z]{8,30}$", message=_l("The registration number has 8 to 30 letters and digits.")),
     ])
-    contact_name = StringField(_l("Contact person"), filters=[_strip], render_kw={"autocomplete": "name"},
+    contact_name = StringField(_l("Contact person"), filters=[strip], render_kw={"autocomplete": "name"},
                                validators=[_required(_l("Please enter the contact person's name.")),
-                                           _too_long(40)])
-    contact_phone = TelField(_l("Contact mobile number"), filters=[_mobile_filter],
+                                           too_long(40)])
+    contact_phone = TelField(_l("Contact mobile number"), filters=[mobile_filter],
                              render_kw={"autocomplete": "tel-national", "inputmode": "numeric"},
                              validators=[_required(_l("Please enter a mobile number we can call.")),
-                                         _too_long(20), _valid_mobile])
-    contact_email = EmailField(_l("Contact email"), filters=[_email_filter], render_kw={"autocomplete": "email"},
-                               validators=[_required(_l("Please enter an email address.")), _too_long(254),
+                                         too_long(20), valid_mobile])
+    contact_email = EmailField(_l("Contact email"), filters=[email_filter], render_kw={"autocomplete": "email"},
+                               validators=[_required(_l("Please enter an email address.")), too_long(254),
                                            Email(message=_l("Please enter a valid email address, like "
                                                             "name@example.com."), check_deliverability=False)])
-    products_summary = TextAreaField(_l("What you grow and sell"), filters=[_strip], validators=[
-        _required(_l("Please tell us briefly what the cooperative sells.")), _too_long(200)])
+    products_summary = TextAreaField(_l("What you grow and sell"), filters=[strip], validators=[
+        _required(_l("Please tell us briefly what the cooperative sells.")), too_long(200)])
     submit = SubmitField(_l("Send application"))
 
     def data_for_service(self) -> dict:
@@ -113,8 +90,8 @@ class CoopApplyForm(_OwnMessages, FlaskForm):
 
 
 class ApplicationRejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason (sent to the applicant)"), filters=[_strip], validators=[
-        _required(_l("Please give the reason, so the applicant can put it right.")), _too_long(300)])
+    reason = TextAreaField(_l("Reason (sent to the applicant)"), filters=[strip], validators=[
+        _required(_l("Please give the reason, so the applicant can put it right.")), too_long(300)])
     submit = SubmitField(_l("Reject application"))
 
 
@@ -128,16 +105,16 @@ class ProductEditForm(_OwnMessages, FlaskForm):
     _messages = {"category_id": _l("Please choose a category from the list."),
                   "origin_village_id": _l("Please choose a village from the list.")}
 
-    name_zh = StringField(_l("Name in Chinese"), filters=[_strip], validators=[
-        _required(_l("Please enter the product's Chinese name.")), _too_long(80)])
-    name_en = StringField(_l("Name in English"), filters=[_strip], validators=[
-        _required(_l("Please enter the product's English name.")), _too_long(120)])
+    name_zh = StringField(_l("Name in Chinese"), filters=[strip], validators=[
+        _required(_l("Please enter the product's Chinese name.")), too_long(80)])
+    name_en = StringField(_l("Name in English"), filters=[strip], validators=[
+        _required(_l("Please enter the product's English name.")), too_long(120)])
     category_id = _id_choice_field(_l("Category"), _l("Please choose a category from the list."))
     origin_village_id = _id_choice_field(_l("Village of origin"), _l("Please choose a village from the list."))
-    description_zh = TextAreaField(_l("Description in Chinese"), filters=[_strip],
-                                   validators=[_too_long(MAX_DESCRIPTION)])
-    description_en = TextAreaField(_l("Description in English"), filters=[_strip],
-                                   validators=[_too_long(MAX_DESCRIPTION)])
+    description_zh = TextAreaField(_l("Description in Chinese"), filters=[strip],
+                                   validators=[too_long(MAX_DESCRIPTION)])
+    description_en = TextAreaField(_l("Description in English"), filters=[strip],
+                                   validators=[too_long(MAX_DESCRIPTION)])
     submit = SubmitField(_l("Save product"))
 
     def data_for_service(self) -> dict:
@@ -157,17 +134,17 @@ def _valid_price(form, field):
 class VariantEditForm(_OwnMessages, FlaskForm):
     _messages = {"net_weight_g": _l("Enter a weight from %(min)d to %(max)d grams.", min=1, max=MAX_WEIGHT_G)}
 
-    name_zh = StringField(_l("Variant name in Chinese"), filters=[_strip],
+    name_zh = StringField(_l("Variant name in Chinese"), filters=[strip],
                           render_kw={"placeholder": "1 kg 礼盒"},
                           validators=[_required(_l("Please name the variant in Chinese, for example 500 g 袋装.")),
-                                      _too_long(40)])
-    name_en = StringField(_l("Variant name in English"), filters=[_strip], render_kw={"placeholder": "1 kg box"},
+                                      too_long(40)])
+    name_en = StringField(_l("Variant name in English"), filters=[strip], render_kw={"placeholder": "1 kg box"},
                           validators=[_required(_l("Please name the variant in English, for example 500 g bag.")),
-                                      _too_long(60)])
+                                      too_long(60)])
     sku = StringField(_l("SKU (your stock code)"), filters=[_upper], validators=[
         _required(_l("Please enter a SKU.")),
         Regexp(SKU_RE, message=_l("A SKU has 2 to 40 letters, digits, dots, dashes or underscores."))])
-    price = StringField(_l("Price (yuan)"), filters=[_strip], render_kw={"inputmode": "decimal"},
+    price = StringField(_l("Price (yuan)"), filters=[strip], render_kw={"inputmode": "decimal"},
                         validators=[_required(_l("Please enter the price.")), _valid_price])
     net_weight_g = IntegerField(_l("Net weight (grams)"), render_kw={"inputmode": "numeric"}, validators=[
         InputRequired(message=_l("Please enter the net weight in grams.")),
@@ -183,8 +160,8 @@ class VariantEditForm(_OwnMessages, FlaskForm):
 
 class PhotoUploadForm(FlaskForm):
     photo = FileField(_l("Photo (JPEG, PNG or WebP)"), render_kw={"accept": "image/jpeg,image/png,image/webp"})
-    alt_zh = StringField(_l("What the photo shows, in Chinese"), filters=[_strip], validators=[_too_long(120)])
-    alt_en = StringField(_l("What the photo shows, in English"), filters=[_strip], validators=[_too_long(160)])
+    alt_zh = StringField(_l("What the photo shows, in Chinese"), filters=[strip], validators=[too_long(120)])
+    alt_en = StringField(_l("What the photo shows, in English"), filters=[strip], validators=[too_long(160)])
     submit = SubmitField(_l("Upload photo"))
 
 
@@ -196,8 +173,8 @@ class MemberEditForm(_OwnMessages, FlaskForm):
                  "poor_since_year": _l("Enter a year from %(min)d to %(max)d.", min=2000, max=2100),
                  "joined_on": _l("Enter a date like 2024-03-01.")}
 
-    head_name = StringField(_l("Head of household"), filters=[_strip], validators=[
-        _required(_l("Please enter the name of the head of household.")), _too_long(40)])
+    head_name = StringField(_l("Head of household"), filters=[strip], validators=[
+        _required(_l("Please enter the name of the head of household.")), too_long(40)])
     village_id = _id_choice_field(_l("Village"), _l("Please choose a village from the list."))
     members_count = IntegerField(_l("People in the household"), render_kw={"inputmode": "numeric"}, validators=[
         InputRequired(message=_l("Please enter how many people live in the household.")),
@@ -206,9 +183,9 @@ class MemberEditForm(_OwnMessages, FlaskForm):
         InputRequired(message=_l("Please enter the date the household joined."))])
     registry_code = StringField(_l("Registry code"), filters=[_upper], validators=[
         Optional(), Regexp(REGISTRY_RE, message=_l("A registry code has 6 to 30 letters, digits or dashes."))])
-    phone = TelField(_l("Mobile number (optional)"), filters=[_mobile_filter],
+    phone = TelField(_l("Mobile number (optional)"), filters=[mobile_filter],
                      render_kw={"inputmode": "numeric", "autocomplete": "off"},
-                     validators=[Optional(), _too_long(20), _valid_mobile])
+                     validators=[Optional(), too_long(20), valid_mobile])
     clear_phone = BooleanField(_l("Remove the phone number on file"))
     propose_poor = BooleanField(_l("Registered poor household (建档立卡) — staff will confirm"))
     poor_since_year = IntegerField(_l("Registered in year"), render_kw={"inputmode": "numeric"}, validators=[

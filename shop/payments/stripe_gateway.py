@@ -22,13 +22,17 @@ class BadSignature(Exception):
     """The webhook payload is not signed with our secret, is stale, or is not an event."""
 
 
-def _call(method, *args, idempotency_key: str | None = None, **params) -> dict:
+def _client(session: requests.Session, retries: int) -> stripe.StripeClient:
     config = current_app.config
-    session = requests.Session()
-    http = stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT_SECONDS", 20), session=session)
+    http = stripe.RequestsClient(timeout=config["STRIPE_TIMEOUT_SECONDS"], session=session)
     bases = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
-    client = stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses=bases, http_client=http,
-                                 max_network_retries=0)
+    return stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses=bases, http_client=http,
+                               max_network_retries=retries)
+
+
+def _call(method, *args, idempotency_key: str | None = None, **params) -> dict:
+    session = requests.Session()
+    client = _client(session, retries=0)  # our own retries reuse the idempotency key
     options = {"idempotency_key": idempotency_key} if idempotency_key else None
     try:
         result = method(client)(*args, params=params or None, options=options)
@@ -67,12 +71,8 @@ def retrieve_refund(refund_id: str) -> dict:
 
 
 def _list(service, since: datetime) -> Iterator[dict]:
-    config = current_app.config
     session = requests.Session()
-    http = stripe.RequestsClient(timeout=config.get("STRIPE_TIMEOUT_SECONDS", 20), session=session)
-    bases = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
-    client = stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses=bases, http_client=http,
-                                 max_network_retries=2)
+    client = _client(session, retries=2)  # listing is read-only: the SDK may retry
     try:
         page = service(client).list(params={"created": {"gte": int(since.timestamp())}, "limit": 100})
         for item in page.auto_paging_iter():

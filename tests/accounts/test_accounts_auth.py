@@ -56,7 +56,7 @@ def test_register_refuses_weak_or_mismatched_passwords(app, client, password, pa
     resp = register(client, password=password, password2=password2)
     assert resp.status_code == 200
     html = resp.get_data(as_text=True)
-    assert f'<p class="error" id="password' in html and message in html
+    assert '<p class="error" id="password' in html and message in html
     with app.app_context():
         assert db.session.scalar(select(User)) is None
 
