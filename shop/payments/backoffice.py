@@ -86,14 +86,9 @@ def refund_flagged_payment(flag: PaymentFlag) -> Refund:
     if existing is not None:
         return existing
     failed = db.session.scalar(select(Refund).where(Refund.flag_id == flag.id, Refund.status == "failed"))
-    if failed is not None:  # a new request, so a new key
-        refund = Refund(order_id=flag.order_id, payment_id=payment.id, provider=payment.provider,
-                        idempotency_key=f"flag-{flag.id}-{utcnow():%Y%m%d%H%M%S}", amount_fen=payment.amount_fen,
-                        currency=payment.currency, reason=flag.reason, flag_id=flag.id)
-        db.session.add(refund)
-        db.session.flush()
-        return refund
-    return queue_refund(flag.order, payment, flag)
+    # After a failure, a new request needs a new key.
+    key = f"flag-{flag.id}-{utcnow():%Y%m%d%H%M%S}" if failed is not None else None
+    return queue_refund(flag.order, payment, flag, key)
 
 
 def resolve_flag(flag: PaymentFlag, staff_id: int, note: str) -> bool:

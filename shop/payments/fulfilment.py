@@ -54,12 +54,13 @@ def _record_stray_payment(order: Order, ref: str, amount_fen: int, currency: str
     return payment
 
 
-def queue_refund(order: Order, payment: Payment, flag: PaymentFlag) -> Refund:
-    """Write a pending refund of a whole flagged payment, once per flag; flush."""
-    refund = db.session.scalar(select(Refund).where(Refund.idempotency_key == f"flag-{flag.id}"))
+def queue_refund(order: Order, payment: Payment, flag: PaymentFlag, key: str | None = None) -> Refund:
+    """Write a pending refund of a whole flagged payment, once per key (default: once per flag); flush."""
+    key = key or f"flag-{flag.id}"
+    refund = db.session.scalar(select(Refund).where(Refund.idempotency_key == key))
     if refund is None:
         refund = Refund(order_id=order.id, payment_id=payment.id, provider=payment.provider,
-                        idempotency_key=f"flag-{flag.id}", amount_fen=payment.amount_fen,
+                        idempotency_key=key, amount_fen=payment.amount_fen,
                         currency=payment.currency, reason=flag.reason, flag_id=flag.id)
         db.session.add(refund)
         db.session.flush()

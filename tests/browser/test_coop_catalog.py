@@ -6,6 +6,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from shop.extensions import db
+from tests.browser.steps import sign_in
 from tests.factories import make_category, make_coop, make_user
 
 PASSWORD = "demo-coop-2026"
@@ -60,10 +61,7 @@ def publish_new_product(page: Page, sku: str = "cx-wal-1kg") -> None:
 
 def test_manager_creates_and_publishes_a_product_that_buyers_then_see(app, page: Page):
     _demo_like_manager(app)
-    page.goto("/account/login")
-    page.fill("input[name=email]", "coop@demo.longnan.example")
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
+    sign_in(page, "coop@demo.longnan.example", PASSWORD)
     publish_new_product(page)
 
     page.goto("/products")

@@ -5,6 +5,7 @@ from playwright.sync_api import Page, expect
 
 from shop.extensions import db
 from tests.browser.test_coop_catalog import publish_new_product
+from tests.browser.steps import sign_in
 from tests.factories import make_address, make_category, make_coop, make_household, make_user
 
 PASSWORD = "a-long-password-1"
@@ -21,14 +22,6 @@ def _cooperative(app):
         make_address(buyer)
         db.session.commit()
         return manager.email, [h.id for h in households]
-
-
-def _log_in(page: Page, email: str):
-    page.goto("/account/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
-    expect(page).not_to_have_url(re.compile(r"/account/login"))
 
 
 def _record_lot(page: Page, households: list[int]) -> str:
@@ -51,7 +44,7 @@ def _record_lot(page: Page, households: list[int]) -> str:
 
 
 def _buyer_orders_two_and_pays(buyer: Page) -> str:
-    _log_in(buyer, "buyer@example.com")
+    sign_in(buyer, "buyer@example.com", PASSWORD)
     buyer.goto("/products?q=薄皮核桃")
     buyer.get_by_text("成县薄皮核桃").first.click()
     buyer.locator("form[action$='/cart/add'] input[name=quantity]").first.fill("2")
@@ -66,7 +59,7 @@ def _buyer_orders_two_and_pays(buyer: Page) -> str:
 def test_manager_publishes_records_a_lot_from_three_households_and_ships_what_a_buyer_ordered(
         app, page: Page, browser, live_server):
     manager_email, households = _cooperative(app)
-    _log_in(page, manager_email)
+    sign_in(page, manager_email, PASSWORD)
     publish_new_product(page)
     trace_code = _record_lot(page, households)
 

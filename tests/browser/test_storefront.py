@@ -4,6 +4,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from shop.extensions import db
+from tests.browser.steps import sign_in
 from tests.factories import make_coop, make_product, make_user
 
 
@@ -75,10 +76,7 @@ def test_buyer_asking_for_more_than_is_left_is_told_so(app, page: Page):
     with app.app_context():
         make_user(email="buyer@example.com", password="a-long-password-1")
         db.session.commit()
-    page.goto("/account/login")
-    page.fill("input[name=email]", "buyer@example.com")
-    page.fill("input[name=password]", "a-long-password-1")
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
+    sign_in(page, "buyer@example.com", "a-long-password-1")
     _add_to_cart(page, walnut_slug, 5)
     expect(page.get_by_text("仅剩 3 件").first).to_be_visible()
 

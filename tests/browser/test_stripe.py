@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from shop.extensions import db
 from shop.payments.models import Payment
+from tests.browser.steps import sign_in
 from tests.payments.conftest import fake_stripe, get_order, make_pending_order, stripe_server  # noqa: F401
 
 PASSWORD = "a-long-password-1"
@@ -32,18 +33,10 @@ def _buyer_with_order(app):
     return o
 
 
-def _log_in(page: Page, email: str):
-    page.goto("/account/login")
-    page.fill("input[name=email]", email)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
-    expect(page).not_to_have_url(re.compile(r"/account/login"))
-
-
 @pytest.mark.browser
 def test_buyer_abandons_then_pays_on_the_hosted_page_and_the_order_is_paid_once(app, page: Page, stripe_shop):
     o = _buyer_with_order(app)
-    _log_in(page, o["email"])
+    sign_in(page, o["email"], PASSWORD)
     page.goto(f"/orders/{o['number']}")
     page.get_by_role("link", name="立即付款").click()
     expect(page).to_have_url(re.compile(re.escape(stripe_shop.url) + r"/pay/cs_test_"))
@@ -74,7 +67,7 @@ def test_buyer_abandons_then_pays_on_the_hosted_page_and_the_order_is_paid_once(
 def test_payment_confirmed_by_the_return_page_when_the_webhook_is_late(app, page: Page, stripe_shop):
     stripe_shop.delivery = "hold"
     o = _buyer_with_order(app)
-    _log_in(page, o["email"])
+    sign_in(page, o["email"], PASSWORD)
     page.goto(f"/pay/{o['number']}")
     page.get_by_role("button", name=re.compile("Pay")).click()
     expect(page.get_by_role("heading", name="已收到付款，谢谢！")).to_be_visible()
