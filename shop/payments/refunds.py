@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 
 from shop.extensions import db
 from shop.money import reverse_parts
-from shop.orders.models import Order, OrderLine
+from shop.orders.models import Allocation, Order, OrderLine
 from shop.orders.services import mark_refunded
 from shop.payments.models import Payment, PaymentFlag, Refund, RefundLine
-from shop.supply.stock import return_units
+from shop.supply.stock import return_units, take_units
 from shop.types import utcnow
 
 REFUNDABLE_STATES = ("paid", "completed", "partially_refunded")
@@ -106,25 +106,30 @@ def request_refund(order: Order, *, mode: str, key: str, staff_id: int | None, a
 
 
 def _restock(refund: Refund) -> int:
-    """Return the refunded units to the lots they came from, continuing after units returned before."""
-    returned = 0
+    """Put refunded units back on sale in the lots they came from.
+
+    The allocation is released whole, and the units still sold are allocated again from the same
+    lot, so every lot keeps received = free + reserved + sold + written off."""
+    returned, now = 0, utcnow()
     for rline in refund.lines:
-        line = db.session.get(OrderLine, rline.line_id)
-        before = db.session.scalar(
-            select(func.coalesce(func.sum(RefundLine.quantity), 0)).join(Refund, Refund.id == RefundLine.refund_id)
-            .where(RefundLine.line_id == line.id, Refund.restock.is_(True), Refund.status == "succeeded",
-                   Refund.id != refund.id))
-        skip, need = before, rline.quantity
-        for alloc in line.allocations:
-            if alloc.released_at is not None:
+        need = rline.quantity
+        allocations = db.session.scalars(select(Allocation).where(
+            Allocation.line_id == rline.line_id, Allocation.released_at.is_(None)).order_by(Allocation.id.desc()))
+        for alloc in allocations:
+            units = min(alloc.units, need)
+            if not units or not db.session.execute(
+                    update(Allocation).where(Allocation.id == alloc.id, Allocation.released_at.is_(None))
+                    .values(released_at=now).execution_options(synchronize_session=False)).rowcount:
                 continue
-            usable = max(alloc.units - skip, 0)
-            skip = max(skip - alloc.units, 0)
-            units = min(usable, need)
-            if units:
-                return_units(alloc.lot_id, units)
-                need -= units
-                returned += units
+            return_units(alloc.lot_id, alloc.units)
+            kept = alloc.units - units
+            if kept:
+                if not take_units(alloc.lot_id, kept):  # cannot fail: the units were returned just above
+                    raise RuntimeError(f"lot {alloc.lot_id} lost units during a restock")
+                db.session.add(Allocation(line_id=alloc.line_id, lot_id=alloc.lot_id, units=kept))
+            need -= units
+            returned += units
+    db.session.flush()
     return returned
 
 

@@ -16,7 +16,8 @@ class OutOfStock(Exception):
         self.available = available
 
 
-def _take(lot_id: int, units: int) -> bool:
+def take_units(lot_id: int, units: int) -> bool:
+    """Take free units from one lot if it still has them (a conditional UPDATE); return whether it did."""
     result = db.session.execute(
         update(SupplyLot).where(SupplyLot.id == lot_id, SupplyLot.units_remaining >= units)
         .values(units_remaining=SupplyLot.units_remaining - units)
@@ -37,7 +38,7 @@ def reserve_units(variant_id: int, quantity: int) -> list[tuple[int, int]]:
             raise OutOfStock(variant_id, sum(remaining for _, remaining in lots))
         for lot_id, remaining in lots:
             units = min(need, remaining)
-            if not _take(lot_id, units):
+            if not take_units(lot_id, units):
                 break
             taken.append((lot_id, units))
             need -= units
