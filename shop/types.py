@@ -1,5 +1,6 @@
 """Column types shared by the models."""
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -24,3 +25,11 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def today_local() -> date:
+    """Today's date where the shop's people live (Asia/Shanghai), not in UTC."""
+    return datetime.now(SHOP_TZ).date()

@@ -1,6 +1,5 @@
 """Cooperative portal forms. Each lists its fields, so nothing else (coop_id, status, is_published,
 poor_status …) can be posted into a model; every validator carries a translated message."""
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -13,6 +12,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, NumberRange,
 from shop.forms import email_filter, mobile_filter, strip, too_long, valid_mobile
 from shop.i18n import l10n
 from shop.money import parse_yuan
+from shop.types import today_local
 
 SKU_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$"
 REGISTRY_RE = r"^[A-Za-z0-9-]{6,30}$"
@@ -179,7 +179,7 @@ class MemberEditForm(_OwnMessages, FlaskForm):
     members_count = IntegerField(_l("People in the household"), render_kw={"inputmode": "numeric"}, validators=[
         InputRequired(message=_l("Please enter how many people live in the household.")),
         NumberRange(min=1, max=30, message=_l("Enter a number from %(min)d to %(max)d."))])
-    joined_on = DateField(_l("Member since"), default=date.today, validators=[
+    joined_on = DateField(_l("Member since"), default=today_local, validators=[
         InputRequired(message=_l("Please enter the date the household joined."))])
     registry_code = StringField(_l("Registry code"), filters=[_upper], validators=[
         Optional(), Regexp(REGISTRY_RE, message=_l("A registry code has 6 to 30 letters, digits or dashes."))])

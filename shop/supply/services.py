@@ -23,7 +23,7 @@ from shop.households.models import Household
 from shop.orders.models import Allocation, Order, OrderLine
 from shop.places.models import Village
 from shop.supply.models import LotAdjustment, LotShare, SupplyLot
-from shop.types import utcnow
+from shop.types import today_local, utcnow
 
 MAX_LOT_UNITS = 1_000_000
 MAX_KG_DECIMALS = 3
@@ -102,7 +102,7 @@ def record_supply_lot(coop: Cooperative, variant_id: int | None, amount: int | s
             raise NotOwned(household_ids)
     if len(set(hh for hh, _units in shares)) != len(shares):
         raise LotError(_("Each household, and the cooperative's own stock, may appear only once."))
-    if harvested_on > utcnow().date():
+    if harvested_on > today_local():
         raise LotError(_("The harvest date cannot be in the future."))
     if not shares:
         raise LotError(_("Say who delivered the units: at least one household, or the cooperative's own stock."))
