@@ -75,6 +75,9 @@ class ProductionConfig(Config):
             problems.append("SECRET_KEY is missing or the development default; set a long random value")
         if not os.environ.get("TRUSTED_HOSTS"):
             problems.append("TRUSTED_HOSTS is missing; list the shop's host names (reset links use them)")
+        if not (os.environ.get("STRIPE_SECRET_KEY") and os.environ.get("STRIPE_WEBHOOK_SECRET")):
+            problems.append("STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are missing; without them buyers "
+                            "could mark orders paid with the demonstration payment")
         if not os.environ.get("DATABASE_URL"):
             problems.append("DATABASE_URL is missing; production needs PostgreSQL "
                             "(postgresql+psycopg://user:pass@host/db)")

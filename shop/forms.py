@@ -4,6 +4,8 @@ from wtforms.validators import Length, ValidationError
 
 from shop.accounts.services import normalize_email, normalize_mobile
 
+MAX_DB_INT = 2**31 - 1  # ids above this cannot exist; never let them reach the database
+
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value

@@ -57,6 +57,19 @@ def first_error(form) -> str:
     return ""
 
 
+def page_arg() -> int:
+    """Return the ?page= number, clamped to what a query can use."""
+    return min(max(request.args.get("page", 1, type=int), 1), 10_000)
+
+
+def refuse_nul_bytes():
+    """Answer 400 to any request carrying a NUL byte, which PostgreSQL text cannot hold."""
+    values = [request.path, *request.args.values(), *(request.form.values() if request.form else ())]
+    if any("\x00" in value for value in values):
+        return render_error(400)
+    return None
+
+
 def nav_links(app: Flask) -> list[tuple[str, str]]:
     """Return the menu entries the current user may use."""
     return [(e, label) for e, label, allowed in NAV if e in app.view_functions and allowed(current_user)]
@@ -71,6 +84,7 @@ def init_app(app: Flask) -> None:
         user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
         return user if user is not None and user.password_fingerprint == fingerprint else None
 
+    app.before_request(refuse_nul_bytes)
     app.logger.setLevel(logging.INFO)  # without a mail server, mail (reset links) goes to this log
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to continue.")
@@ -98,11 +112,11 @@ def init_app(app: Flask) -> None:
 
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp
+    from shop.coops import views_catalog, views_fulfilment  # noqa: F401 - routes on the coop blueprint
+    from shop.coops.portal import bp as coop_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
-    from shop.coops import views_catalog, views_fulfilment  # noqa: F401 - routes on the coop blueprint
     from shop.staff import applications, households, payments  # noqa: F401 - routes on the staff blueprint
-    from shop.coops.portal import bp as coop_bp
     from shop.staff.views import bp as staff_bp
 
     for blueprint in (cart_bp, checkout_bp, orders_bp, payments_bp, coop_bp, staff_bp):

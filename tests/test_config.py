@@ -4,11 +4,13 @@ import pytest
 from config import DEV_SECRET, ProductionConfig
 from shop import create_app
 
-GOOD = {"SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://shop@db/shop", "TRUSTED_HOSTS": "shop.example"}
+GOOD = {"SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://shop@db/shop", "TRUSTED_HOSTS": "shop.example",
+        "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
 
 
 @pytest.mark.parametrize("missing, words", [("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "DATABASE_URL"),
-                                            ("TRUSTED_HOSTS", "TRUSTED_HOSTS")])
+                                            ("TRUSTED_HOSTS", "TRUSTED_HOSTS"),
+                                            ("STRIPE_WEBHOOK_SECRET", "demonstration payment")])
 def test_production_refuses_missing_settings(monkeypatch, missing, words):
     for key, value in GOOD.items():
         monkeypatch.setenv(key, value)

@@ -1,5 +1,5 @@
 """The buyer's orders: list, detail, cancel while unpaid, confirm receipt."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from shop.extensions import db
 from shop.orders.services import (cancel_order, confirm_receipt, expire_if_due, get_buyer_order, list_buyer_orders,
                                   summarize_support)
+from shop.web import page_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
 
@@ -21,8 +22,7 @@ def _own_order(number: str):
 @bp.get("")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int)
-    orders = list_buyer_orders(current_user.id, max(page, 1), current_app.config["PER_PAGE"])
+    orders = list_buyer_orders(current_user.id, page_arg(), current_app.config["PER_PAGE"])
     return render_template("orders/index.html", orders=orders)
 
 

@@ -11,7 +11,7 @@ from shop.payments import backoffice
 from shop.payments.forms import FlagResolveForm, RefundCreateForm
 from shop.payments.refunds import RefundError, request_refund, send_refund
 from shop.staff.views import bp, staff_required
-from shop.web import first_error
+from shop.web import first_error, page_arg
 
 ID = "int(max=2147483647)"
 SENT = {"succeeded": "success", "pending": "warning", "failed": "error"}
@@ -29,7 +29,7 @@ LABELS = {"refund_labels": backoffice.REFUND_LABELS, "flag_labels": backoffice.F
 @bp.get("/orders")
 @staff_required
 def orders():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     query = request.args.get("q", "")[:24]
     return render_template("staff/orders.html", orders=backoffice.list_staff_orders(query, page,
                            current_app.config["PER_PAGE"]), q=query)

@@ -5,6 +5,7 @@ from wtforms import (DateField, FieldList, Form, FormField, IntegerField, Select
                      SubmitField)
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from shop.forms import MAX_DB_INT
 from shop.supply.services import MAX_LOT_UNITS
 
 SHARE_ROWS = 8  # enough rows for a delivery day without JavaScript; empty rows are ignored
@@ -13,8 +14,9 @@ OWN_STOCK = "own"
 
 def _id_or_none(value):
     if isinstance(value, int):
-        return value
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+        return value if value <= MAX_DB_INT else None
+    number = int(value) if isinstance(value, str) and value.isdigit() and len(value) < 12 else None
+    return number if number is not None and number <= MAX_DB_INT else None
 
 
 def _unit_choices():
