@@ -53,5 +53,5 @@ NONSENSE = [  # (query string, form data)
 
 def test_a_nul_byte_anywhere_is_refused_with_400(client):
     assert client.get("/products/%00").status_code == 400
-    assert client.get("/products?q=%00").status_code == 400
+    assert client.get("/account/reset-password/%00%ff").status_code == 400
     assert client.post("/account/login", data={"email": "x\x00@example.com", "password": "p"}).status_code == 400

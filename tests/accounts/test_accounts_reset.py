@@ -97,7 +97,7 @@ def test_expired_token_is_refused(app, client, monkeypatch):
     assert client.get(f"/account/reset-password/{token}").status_code == 400
 
 
-@pytest.mark.parametrize("token", ["garbage", "a.b.c", "x" * 3000, "%00%ff", "eyJ1aWQiOjF9.aaaa.bbbb"])
+@pytest.mark.parametrize("token", ["garbage", "a.b.c", "x" * 3000, "%ff", "eyJ1aWQiOjF9.aaaa.bbbb"])
 def test_garbage_token_gets_a_friendly_page(client, token):
     resp = client.get(f"/account/reset-password/{token}", headers=EN)
     assert resp.status_code == 400
