@@ -22,7 +22,8 @@ from shop.households.models import Household, mask
 from shop.money import fen_to_yuan_str
 from shop.orders.models import LineShare, Order, OrderLine, Shipment
 
-COUNTED_ORDER_STATUSES = ("paid", "completed")
+# Refunds are not netted here yet (the ledger issue does it), but a partial refund never hides a sale.
+COUNTED_ORDER_STATUSES = ("paid", "completed", "partially_refunded")
 DELIVERED = ("delivered", "settled")
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
 CSV_TABLES = ("products", "months", "households")

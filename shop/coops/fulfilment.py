@@ -9,7 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.extensions import db
 from shop.mail import send_mail
-from shop.orders.models import Allocation, Order, OrderLine, Shipment
+from shop.orders.models import SHIPPABLE_ORDER_STATUSES, Allocation, Order, OrderLine, Shipment
 from shop.orders.services import complete_order_if_delivered, deliver_shipment
 from shop.types import utcnow
 
@@ -26,7 +26,8 @@ def list_shipments_to_ship(coop_id: int) -> list[Shipment]:
     """Return the cooperative's shipments of paid orders awaiting fulfilment, oldest payment first."""
     return list(db.session.scalars(
         select(Shipment).join(Shipment.order)
-        .where(Shipment.coop_id == coop_id, Shipment.status == "awaiting_fulfilment", Order.status == "paid")
+        .where(Shipment.coop_id == coop_id, Shipment.status == "awaiting_fulfilment",
+               Order.status.in_(SHIPPABLE_ORDER_STATUSES))
         .options(contains_eager(Shipment.order), selectinload(Shipment.lines))
         .order_by(Order.paid_at, Shipment.id)))
 
@@ -51,7 +52,7 @@ def get_packing_slip(coop_id: int, shipment_id: int) -> Shipment | None:
 
 def ship_shipment(shipment: Shipment, carrier: str, tracking_no: str, now: datetime | None = None) -> bool:
     """Mark a paid order's shipment shipped with its carrier and tracking number, once."""
-    paid = select(Order.id).where(Order.id == shipment.order_id, Order.status == "paid")
+    paid = select(Order.id).where(Order.id == shipment.order_id, Order.status.in_(SHIPPABLE_ORDER_STATUSES))
     done = db.session.execute(
         update(Shipment).where(Shipment.id == shipment.id, Shipment.status == "awaiting_fulfilment",
                                Shipment.order_id.in_(paid))

@@ -7,6 +7,8 @@ from shop.extensions import db
 from shop.types import UTCDateTime, utcnow
 
 ORDER_STATUSES = ("pending_payment", "paid", "completed", "cancelled", "partially_refunded", "refunded")
+# Paid orders whose goods are still owed: a partial refund does not cancel the rest.
+SHIPPABLE_ORDER_STATUSES = ("paid", "partially_refunded")
 SHIPMENT_STATUSES = ("awaiting_fulfilment", "shipped", "delivered", "settled", "cancelled")
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from shop.extensions import db
-from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
+from shop.orders.models import SHIPPABLE_ORDER_STATUSES, Allocation, LineShare, Order, OrderLine, Shipment
 from shop.payments.models import Payment
+from shop.supply.models import SupplyLot
 from shop.supply.stock import return_units
 from shop.types import utcnow
 
@@ -39,10 +40,11 @@ def _refresh(obj) -> None:
 
 def release_order_units(order_id: int) -> int:
     """Return every unreleased unit of an order to the lot it came from, exactly once."""
+    # Same lock order as reserve_units (variant, then oldest lot), so a release never deadlocks a checkout.
     allocations = db.session.scalars(
-        select(Allocation).join(Allocation.line).where(OrderLine.order_id == order_id,
-                                                       Allocation.released_at.is_(None))
-        .order_by(Allocation.lot_id, Allocation.id)).all()
+        select(Allocation).join(Allocation.line).join(SupplyLot, Allocation.lot_id == SupplyLot.id)
+        .where(OrderLine.order_id == order_id, Allocation.released_at.is_(None))
+        .order_by(SupplyLot.variant_id, SupplyLot.received_at, SupplyLot.id, Allocation.id)).all()
     now, total = utcnow(), 0
     for alloc in allocations:
         claimed = db.session.execute(
@@ -54,10 +56,13 @@ def release_order_units(order_id: int) -> int:
     return total
 
 
-def cancel_order(order: Order, reason: str) -> bool:
-    """Cancel an unpaid order and release its units; False if it was no longer unpaid."""
-    if not _transition(Order, order.id, "pending_payment", status="cancelled", cancelled_at=utcnow(),
-                       cancel_reason=reason):
+def cancel_order(order: Order, reason: str, due_by: datetime | None = None) -> bool:
+    """Cancel an unpaid order (expired by due_by, if given) and release its units; False if it was not."""
+    still_due = () if due_by is None else (Order.expires_at <= due_by,)  # a just-extended reservation lives on
+    if not db.session.execute(
+            update(Order).where(Order.id == order.id, Order.status == "pending_payment", *still_due)
+            .values(status="cancelled", cancelled_at=utcnow(), cancel_reason=reason)
+            .execution_options(synchronize_session=False)).rowcount:
         _refresh(order)
         return False
     db.session.execute(update(Shipment).where(Shipment.order_id == order.id).values(status="cancelled")
@@ -69,8 +74,9 @@ def cancel_order(order: Order, reason: str) -> bool:
 
 def expire_if_due(order: Order, now: datetime | None = None) -> bool:
     """Cancel the order if its payment time ran out; True if this call expired it."""
-    if order.status == "pending_payment" and order.expires_at <= (now or utcnow()):
-        return cancel_order(order, "expired")
+    now = now or utcnow()
+    if order.status == "pending_payment" and order.expires_at <= now:
+        return cancel_order(order, "expired", due_by=now)
     return False
 
 
@@ -135,9 +141,11 @@ def deliver_shipment(shipment_id: int, now: datetime | None = None) -> bool:
 
 def complete_order_if_delivered(order_id: int) -> bool:
     """Complete a paid order once none of its shipments is still open (the rule confirm_receipt uses)."""
+    # Lock the order first: two shipments delivered at once must not both miss the last one.
+    db.session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
     open_left = db.session.scalar(select(func.count()).select_from(Shipment).where(
         Shipment.order_id == order_id, Shipment.status.in_(("awaiting_fulfilment", "shipped"))))
-    return open_left == 0 and _transition(Order, order_id, "paid", status="completed")
+    return open_left == 0 and _transition(Order, order_id, SHIPPABLE_ORDER_STATUSES, status="completed")
 
 
 def summarize_support(order_id: int) -> dict:

@@ -14,6 +14,7 @@ from shop.money import reverse_parts
 from shop.orders.models import Allocation, Order, OrderLine
 from shop.orders.services import mark_refunded
 from shop.payments.models import Payment, PaymentFlag, Refund, RefundLine
+from shop.supply.models import SupplyLot
 from shop.supply.stock import return_units, take_units
 from shop.types import utcnow
 
@@ -111,6 +112,10 @@ def _restock(refund: Refund) -> int:
     The allocation is released whole, and the units still sold are allocated again from the same
     lot, so every lot keeps received = free + reserved + sold + written off."""
     returned, now = 0, utcnow()
+    # Lock the lots in reserve_units' order (variant, then oldest lot) before touching any of them.
+    lot_ids = select(Allocation.lot_id).where(Allocation.line_id.in_([rl.line_id for rl in refund.lines]))
+    db.session.execute(select(SupplyLot.id).where(SupplyLot.id.in_(lot_ids))
+                       .order_by(SupplyLot.variant_id, SupplyLot.received_at, SupplyLot.id).with_for_update())
     for rline in refund.lines:
         need = rline.quantity
         allocations = db.session.scalars(select(Allocation).where(
