@@ -33,3 +33,8 @@ SHOP_TZ = ZoneInfo("Asia/Shanghai")
 def today_local() -> date:
     """Today's date where the shop's people live (Asia/Shanghai), not in UTC."""
     return datetime.now(SHOP_TZ).date()
+
+
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK that a column holds one of the given strings."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"

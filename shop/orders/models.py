@@ -4,7 +4,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
-from shop.types import UTCDateTime, utcnow
+from shop.types import UTCDateTime, one_of, utcnow
 
 ORDER_STATUSES = ("pending_payment", "paid", "completed", "cancelled", "partially_refunded", "refunded")
 # Paid orders whose goods are still owed: a partial refund does not cancel the rest.
@@ -12,16 +12,13 @@ SHIPPABLE_ORDER_STATUSES = ("paid", "partially_refunded")
 SHIPMENT_STATUSES = ("awaiting_fulfilment", "shipped", "delivered", "settled", "cancelled")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
 
 class Order(db.Model):
     """What a buyer paid for in one checkout; the address and prices are copied at sale time."""
 
     __tablename__ = "orders"
     __table_args__ = (
-        CheckConstraint(_in("status", ORDER_STATUSES), name="status"),
+        CheckConstraint(one_of("status", ORDER_STATUSES), name="status"),
         CheckConstraint("subtotal_fen >= 0 AND shipping_fen >= 0", name="amounts_nonneg"),
         CheckConstraint("total_fen = subtotal_fen + shipping_fen", name="total_adds_up"),
     )
@@ -59,7 +56,7 @@ class Shipment(db.Model):
 
     __tablename__ = "shipments"
     __table_args__ = (
-        CheckConstraint(_in("status", SHIPMENT_STATUSES), name="status"),
+        CheckConstraint(one_of("status", SHIPMENT_STATUSES), name="status"),
         CheckConstraint("subtotal_fen >= 0 AND shipping_fee_fen >= 0", name="amounts_nonneg"),
         UniqueConstraint("order_id", "coop_id"),
     )

@@ -4,15 +4,12 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
-from shop.types import UTCDateTime, utcnow
+from shop.types import UTCDateTime, one_of, utcnow
 
 ATTEMPT_STATUSES = ("creating", "open", "processing", "complete", "failed", "expired")
 REFUND_STATUSES = ("pending", "succeeded", "failed")
 FLAG_REASONS = ("amount_mismatch", "late_payment", "duplicate_payment", "refund_mismatch", "refund_failed")
 
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Payment(db.Model):
@@ -38,7 +35,7 @@ class CheckoutAttempt(db.Model):
 
     __tablename__ = "checkout_attempts"
     __table_args__ = (
-        CheckConstraint(_in("status", ATTEMPT_STATUSES), name="status"),
+        CheckConstraint(one_of("status", ATTEMPT_STATUSES), name="status"),
         UniqueConstraint("order_id", "attempt"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +68,7 @@ class PaymentFlag(db.Model):
 
     __tablename__ = "payment_flags"
     __table_args__ = (
-        CheckConstraint(_in("reason", FLAG_REASONS), name="reason"),
+        CheckConstraint(one_of("reason", FLAG_REASONS), name="reason"),
         UniqueConstraint("provider_ref", "reason"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -95,7 +92,7 @@ class Refund(db.Model):
     __tablename__ = "refunds"
     __table_args__ = (
         CheckConstraint("amount_fen > 0", name="amount_positive"),
-        CheckConstraint(_in("status", REFUND_STATUSES), name="status"),
+        CheckConstraint(one_of("status", REFUND_STATUSES), name="status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)

@@ -64,12 +64,18 @@ def test_forged_address_or_token_changes_nothing(app, client):
         assert db.session.scalar(select(func.count()).select_from(Order)) == 0
 
 
-def test_another_buyers_order_is_404(app, client):
+def _placed_order(app, client) -> str:
+    """Sign in a buyer with a cart, place the order through the checkout page; return its number."""
     user_id, address_id = _buyer_with_cart(app)
     log_in(client, user_id)
     client.post("/checkout", data={"address_id": address_id, "checkout_token": _checkout(client)})
     with app.app_context():
-        number = db.session.scalar(select(Order.number))
+        return db.session.scalar(select(Order.number))
+
+
+def test_another_buyers_order_is_404(app, client):
+    number = _placed_order(app, client)
+    with app.app_context():
         intruder = make_user().id
         db.session.commit()
     log_in(client, intruder)
@@ -80,11 +86,7 @@ def test_another_buyers_order_is_404(app, client):
 
 
 def test_buyer_cancels_an_unpaid_order(app, client):
-    user_id, address_id = _buyer_with_cart(app)
-    log_in(client, user_id)
-    client.post("/checkout", data={"address_id": address_id, "checkout_token": _checkout(client)})
-    with app.app_context():
-        number = db.session.scalar(select(Order.number))
+    number = _placed_order(app, client)
     page = client.post(f"/orders/{number}/cancel", follow_redirects=True, headers=EN).get_data(as_text=True)
     assert "cancelled" in page
     assert "Pay now" not in page
