@@ -45,6 +45,8 @@ class Config:
     ORDER_EXPIRY_MINUTES = max(31, _int("ORDER_EXPIRY_MINUTES", 35))
     AUTO_DELIVER_DAYS = _int("AUTO_DELIVER_DAYS", 10)
     REFUND_WINDOW_DAYS = _int("REFUND_WINDOW_DAYS", 7)
+    # A cooperative is paid once its settled, unpaid balance reaches this much (fen).
+    PAYOUT_MINIMUM_FEN = _int("PAYOUT_MINIMUM_FEN", 10_000)
     PER_PAGE = 12
     # Host names the shop answers to (comma-separated); links in e-mails are built from the Host header.
     TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None

@@ -39,7 +39,21 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Marked {count} shipment(s) delivered.")
 
+    @orders_cli.command("settle")
+    def settle_command():
+        """Settle shipments delivered more than REFUND_WINDOW_DAYS ago: their money becomes payable."""
+        from shop.payouts.settlement import settle_due_shipments
+
+        count = settle_due_shipments()
+        db.session.commit()
+        click.echo(f"Settled {count} shipment(s).")
+
     app.cli.add_command(orders_cli)
+    from shop.ledger.cli import register as register_ledger_cli
+    from shop.payouts.cli import register as register_payouts_cli
+
+    register_ledger_cli(app)
+    register_payouts_cli(app)
     from shop.payments.cli import register as register_payments_cli
 
     register_payments_cli(app)

@@ -7,4 +7,6 @@ from shop.places.models import County, Village  # noqa: F401
 from shop.supply.models import LotAdjustment, LotShare, SupplyLot  # noqa: F401
 from shop.cart.models import Cart, CartItem  # noqa: F401
 from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment  # noqa: F401
-from shop.payments.models import CheckoutAttempt, Payment, PaymentFlag, Refund, RefundLine, StripeEvent  # noqa: F401
+from shop.payments.models import CheckoutAttempt, Payment, PaymentFlag, Refund, RefundLine, RefundShipping, StripeEvent  # noqa: F401
+from shop.payouts.models import Handover, Payout, PayoutRun  # noqa: F401
+from shop.ledger.models import LedgerPosting, LedgerTransaction  # noqa: F401

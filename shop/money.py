@@ -80,17 +80,20 @@ def split_line(gross_fen: int, commission_bp: int, retention_bp: int,
     commission = apply_bp(gross_fen, commission_bp)
     retention = apply_bp(gross_fen - commission, retention_bp)
     pool = gross_fen - commission - retention
-    pairs: list[tuple[tuple[int | None, int], Fraction]] = []
+    # One weight per household, summed over the lots the line took from, so that nobody ends more
+    # than one fen from their exact share; the cooperative's own stock (None) ranks last in a tie.
+    weights: dict[int | None, Fraction] = {}
     for src in sources:
         if _int(src.units_taken, "units_taken") < 0:
             raise ValueError("units_taken must not be negative")
         lot_total = sum(_int(units, "share units") for _, units in src.shares)
         if any(units < 0 for _, units in src.shares) or lot_total <= 0:
             raise ValueError(f"lot {src.lot_id} needs non-negative share units with a positive total")
-        pairs += [((hh, src.lot_id), Fraction(src.units_taken * units, lot_total)) for hh, units in src.shares]
-    pairs.sort(key=lambda p: (p[0][0] is None, p[0][0] or 0, p[0][1]))
+        for hh, units in src.shares:
+            weights[hh] = weights.get(hh, Fraction(0)) + Fraction(src.units_taken * units, lot_total)
+    ordered = sorted(weights.items(), key=lambda w: (w[0] is None, w[0] or 0))
     per_household: dict[int, int] = {}
-    for (hh, _), fen in split_exact(pool, pairs) if pairs else [((None, 0), pool)]:
+    for hh, fen in split_exact(pool, ordered) if ordered else [(None, pool)]:
         if hh is None:  # the cooperative's own stock, or no sources at all: retention
             retention += fen
         else:
@@ -100,7 +103,8 @@ def split_line(gross_fen: int, commission_bp: int, retention_bp: int,
 
 
 def reverse_parts(refund_fen: int, parts: Sequence[tuple[K, int]]) -> list[tuple[K, int]]:
-    """Split a refund in proportion to the original parts; a full refund returns them exactly."""
+    """Split a refund over what is left of each part (largest remainder, ties to the earlier part);
+    refunding everything left returns every part exactly, and no part goes below zero."""
     whole = sum(_int(fen, "part") for _, fen in parts)
     if any(fen < 0 for _, fen in parts):
         raise ValueError("parts must not be negative")
@@ -109,6 +113,19 @@ def reverse_parts(refund_fen: int, parts: Sequence[tuple[K, int]]) -> list[tuple
     if whole == 0:
         return [(key, 0) for key, _ in parts]
     return split_exact(refund_fen, parts)
+
+
+def fill_in_order(amount_fen: int, room: Sequence[tuple[K, int]]) -> list[tuple[K, int]]:
+    """Take amount from each place in turn, each up to its room; return the non-zero takes."""
+    if not 0 <= _int(amount_fen, "amount_fen") <= sum(fen for _, fen in room):
+        raise ValueError(f"amount must be within 0..{sum(fen for _, fen in room)}, got {amount_fen}")
+    taken = []
+    for key, fen in room:
+        take = min(fen, amount_fen)
+        if take > 0:
+            taken.append((key, take))
+            amount_fen -= take
+    return taken
 
 
 def parse_yuan(text: str) -> int:

@@ -87,7 +87,8 @@ def _add_demo_orders(buyer: User) -> None:
     from shop.cart.models import Cart, CartItem
     from shop.checkout.services import new_checkout_token, place_order
     from shop.coops.fulfilment import ship_shipment
-    from shop.orders.services import confirm_receipt, mark_paid
+    from shop.orders.services import confirm_receipt
+    from shop.payments.services import mark_paid
 
     variants = {p.slug: p.variants[0] for p in db.session.scalars(select(Product))}
     for n, (items, stage) in enumerate(DEMO_ORDERS, start=1):

@@ -9,7 +9,6 @@ from sqlalchemy.orm import selectinload
 
 from shop.extensions import db
 from shop.orders.models import SHIPPABLE_ORDER_STATUSES, Allocation, LineShare, Order, OrderLine, Shipment
-from shop.payments.models import Payment
 from shop.supply.models import SupplyLot
 from shop.supply.stock import return_units
 from shop.types import utcnow
@@ -18,11 +17,7 @@ from shop.types import utcnow
 ORDER_NUMBER = re.compile(r"[A-Za-z0-9]{1,24}")
 
 
-class PaymentMismatch(Exception):
-    """The amount or currency paid is not what the order asks for."""
-
-
-def _transition(model, row_id: int, from_status: str | tuple[str, ...], **values) -> bool:
+def transition(model, row_id: int, from_status: str | tuple[str, ...], **values) -> bool:
     statuses = (from_status,) if isinstance(from_status, str) else from_status
     result = db.session.execute(
         update(model).where(model.id == row_id, model.status.in_(statuses)).values(**values)
@@ -30,7 +25,7 @@ def _transition(model, row_id: int, from_status: str | tuple[str, ...], **values
     return result.rowcount == 1
 
 
-def _refresh(obj) -> None:
+def refresh_order(obj) -> None:
     db.session.refresh(obj)
     for rel in ("shipments",):
         if hasattr(obj, rel):
@@ -63,12 +58,12 @@ def cancel_order(order: Order, reason: str, due_by: datetime | None = None) -> b
             update(Order).where(Order.id == order.id, Order.status == "pending_payment", *still_due)
             .values(status="cancelled", cancelled_at=utcnow(), cancel_reason=reason)
             .execution_options(synchronize_session=False)).rowcount:
-        _refresh(order)
+        refresh_order(order)
         return False
     db.session.execute(update(Shipment).where(Shipment.order_id == order.id).values(status="cancelled")
                        .execution_options(synchronize_session=False))
     release_order_units(order.id)
-    _refresh(order)
+    refresh_order(order)
     return True
 
 
@@ -88,28 +83,13 @@ def expire_due_orders(now: datetime | None = None) -> int:
     return sum(expire_if_due(db.session.get(Order, order_id), now) for order_id in ids)
 
 
-def mark_paid(order: Order, provider: str, provider_ref: str, amount_fen: int, currency: str) -> bool:
-    """Record a payment and mark the order paid, once; False if it was not awaiting payment."""
-    if amount_fen != order.total_fen or currency.upper() != order.currency:
-        raise PaymentMismatch(f"order {order.number}: paid {amount_fen} {currency}, due {order.total_fen}")
-    if not _transition(Order, order.id, "pending_payment", status="paid", paid_at=utcnow(),
-                       payment_provider=provider):
-        _refresh(order)
-        return False
-    db.session.add(Payment(order_id=order.id, provider=provider, provider_ref=provider_ref,
-                           amount_fen=amount_fen, currency=currency.upper(), status="succeeded"))
-    db.session.flush()
-    _refresh(order)
-    return True
-
-
 def confirm_receipt(order: Order, shipment_id: int) -> bool:
     """Mark a shipped shipment delivered; complete the order once every shipment has arrived."""
     shipment = next((s for s in order.shipments if s.id == shipment_id), None)
     if shipment is None or not deliver_shipment(shipment.id):
         return False
     complete_order_if_delivered(order.id)
-    _refresh(order)
+    refresh_order(order)
     return True
 
 
@@ -136,7 +116,7 @@ def list_buyer_orders(buyer_id: int, page: int, per_page: int):
 
 def deliver_shipment(shipment_id: int, now: datetime | None = None) -> bool:
     """Mark a shipped shipment delivered, once; False if it was not in transit."""
-    return _transition(Shipment, shipment_id, "shipped", status="delivered", delivered_at=now or utcnow())
+    return transition(Shipment, shipment_id, "shipped", status="delivered", delivered_at=now or utcnow())
 
 
 def complete_order_if_delivered(order_id: int) -> bool:
@@ -145,7 +125,7 @@ def complete_order_if_delivered(order_id: int) -> bool:
     db.session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
     open_left = db.session.scalar(select(func.count()).select_from(Shipment).where(
         Shipment.order_id == order_id, Shipment.status.in_(("awaiting_fulfilment", "shipped"))))
-    return open_left == 0 and _transition(Order, order_id, SHIPPABLE_ORDER_STATUSES, status="completed")
+    return open_left == 0 and transition(Order, order_id, SHIPPABLE_ORDER_STATUSES, status="completed")
 
 
 def summarize_support(order_id: int) -> dict:
@@ -171,5 +151,5 @@ def mark_refunded(order_id: int, whole: bool) -> bool:
         db.session.execute(update(Shipment).where(Shipment.order_id == order_id,
                                                   Shipment.status == "awaiting_fulfilment")
                            .values(status="cancelled").execution_options(synchronize_session=False))
-    return _transition(Order, order_id, ("paid", "completed", "partially_refunded"),
+    return transition(Order, order_id, ("paid", "completed", "partially_refunded"),
                        status="refunded" if whole else "partially_refunded")

@@ -4,8 +4,9 @@ two events for one session, or an event and a page load, take effect once, and n
 from sqlalchemy import select, update
 
 from shop.extensions import db
+from shop.ledger.services import post_stray_payment
 from shop.orders.models import Order
-from shop.orders.services import mark_paid
+from shop.payments.services import mark_paid
 from shop.payments.models import CheckoutAttempt, Payment, PaymentFlag, Refund
 from shop.types import utcnow
 
@@ -51,6 +52,7 @@ def _record_stray_payment(order: Order, ref: str, amount_fen: int, currency: str
                           currency=currency.upper(), status="succeeded")
         db.session.add(payment)
         db.session.flush()
+        post_stray_payment(payment.id, order.id, amount_fen)
     return payment
 
 

@@ -112,21 +112,36 @@ class Refund(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list["RefundLine"]] = relationship(order_by="RefundLine.id")
+    shipping: Mapped[list["RefundShipping"]] = relationship(order_by="RefundShipping.id")
     payment: Mapped[Payment] = relationship()
     order = relationship("Order")
 
 
 class RefundLine(db.Model):
-    """Units of one order line a refund covers."""
+    """What a refund gives back of one order line: an amount, and the units returned (0 for an amount)."""
 
     __tablename__ = "refund_lines"
     __table_args__ = (
-        CheckConstraint("quantity > 0", name="quantity_positive"),
-        CheckConstraint("amount_fen >= 0", name="amount_nonneg"),
+        CheckConstraint("quantity >= 0", name="quantity_nonneg"),
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
         UniqueConstraint("refund_id", "line_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id"), index=True)
     line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), index=True)
     quantity: Mapped[int]
+    amount_fen: Mapped[int]
+
+
+class RefundShipping(db.Model):
+    """What a refund gives back of one shipment's shipping fee."""
+
+    __tablename__ = "refund_shipping"
+    __table_args__ = (
+        CheckConstraint("amount_fen > 0", name="amount_positive"),
+        UniqueConstraint("refund_id", "shipment_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id"), index=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
     amount_fen: Mapped[int]

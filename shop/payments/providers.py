@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask import current_app, url_for
 
 from shop.orders.models import Order
-from shop.orders.services import mark_paid
+from shop.payments.services import mark_paid
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shop.extensions import db
-from shop.money import reverse_parts
-from shop.orders.models import Allocation, Order, OrderLine
+from shop.ledger.services import post_refund, post_stray_refund
+from shop.money import fill_in_order
+from shop.orders.models import Allocation, Order, OrderLine, Shipment
 from shop.orders.services import mark_refunded
-from shop.payments.models import Payment, PaymentFlag, Refund, RefundLine
+from shop.payments.models import Payment, PaymentFlag, Refund, RefundLine, RefundShipping
 from shop.supply.models import SupplyLot
 from shop.supply.stock import return_units, take_units
 from shop.types import utcnow
@@ -28,13 +29,16 @@ class RefundError(Exception):
 
 @dataclass(frozen=True)
 class RefundSummary:
-    """What was paid for an order, what went back, and what can still go back."""
+    """What was paid for an order, what went back, and what can still go back (pending refunds count
+    as gone, so that no refund, whatever its mode, can give anything back twice)."""
 
     payment: Payment | None
     refunded_fen: int  # succeeded
     pending_fen: int
     refundable_fen: int
     units_left: dict[int, int]  # order line id -> units not yet refunded
+    line_left_fen: dict[int, int]  # order line id -> fen of the line not yet refunded
+    shipping_left_fen: dict[int, int]  # shipment id -> fen of its shipping fee not yet refunded
 
 
 def get_order_payment(order_id: int) -> Payment | None:
@@ -47,60 +51,96 @@ def get_order_payment(order_id: int) -> Payment | None:
 
 
 def refund_summary(order: Order) -> RefundSummary:
-    """Return how much of the order was refunded and what is left, in a fixed number of queries."""
+    """Return how much of the order was refunded and what is left, per line and shipment (5 queries)."""
     payment = get_order_payment(order.id)
     if payment is None:
-        return RefundSummary(None, 0, 0, 0, {})
+        return RefundSummary(None, 0, 0, 0, {}, {}, {})
     totals = dict(db.session.execute(select(Refund.status, func.sum(Refund.amount_fen))
                                      .where(Refund.payment_id == payment.id).group_by(Refund.status)).all())
-    taken = dict(db.session.execute(
-        select(RefundLine.line_id, func.sum(RefundLine.quantity)).join(Refund, Refund.id == RefundLine.refund_id)
-        .where(Refund.payment_id == payment.id, Refund.status != "failed").group_by(RefundLine.line_id)).all())
-    lines = db.session.execute(select(OrderLine.id, OrderLine.quantity).where(OrderLine.order_id == order.id)).all()
+    live = (Refund.payment_id == payment.id, Refund.status != "failed")
+    taken = {line_id: (int(qty), int(fen)) for line_id, qty, fen in db.session.execute(
+        select(RefundLine.line_id, func.sum(RefundLine.quantity), func.sum(RefundLine.amount_fen))
+        .join(Refund, Refund.id == RefundLine.refund_id).where(*live).group_by(RefundLine.line_id))}
+    shipping_taken = dict(db.session.execute(
+        select(RefundShipping.shipment_id, func.sum(RefundShipping.amount_fen))
+        .join(Refund, Refund.id == RefundShipping.refund_id).where(*live).group_by(RefundShipping.shipment_id)).all())
+    lines = db.session.execute(select(OrderLine.id, OrderLine.quantity, OrderLine.gross_fen)
+                               .where(OrderLine.order_id == order.id).order_by(OrderLine.id)).all()
+    fees = db.session.execute(select(Shipment.id, Shipment.shipping_fee_fen)
+                              .where(Shipment.order_id == order.id).order_by(Shipment.id)).all()
+    line_left = {line_id: gross - taken.get(line_id, (0, 0))[1] for line_id, _qty, gross in lines}
+    shipping_left = {sid: fee - int(shipping_taken.get(sid) or 0) for sid, fee in fees}
     refunded, pending = totals.get("succeeded") or 0, totals.get("pending") or 0
-    return RefundSummary(payment, refunded, pending, payment.amount_fen - refunded - pending,
-                         {line_id: qty - (taken.get(line_id) or 0) for line_id, qty in lines})
+    return RefundSummary(payment, refunded, pending, sum(line_left.values()) + sum(shipping_left.values()),
+                         {line_id: qty - taken.get(line_id, (0, 0))[0] for line_id, qty, _gross in lines},
+                         line_left, shipping_left)
 
 
 def get_refund_by_key(key: str) -> Refund | None:
     return db.session.scalar(select(Refund).where(Refund.idempotency_key == key))
 
 
+def _allocate(order: Order, summary: RefundSummary, mode: str, amount_fen: int,
+              quantities: dict[int, int]) -> tuple[dict[int, tuple[int, int]], list[tuple[int, int]]]:
+    """Return what a refund gives back: {line id: (units, fen)} and [(shipment id, fen)].
+
+    whole: everything left. lines: the chosen units at their price, each line capped at what is left
+    of it. amount: lines first in line order, each up to what is left of it, then shipping fees in
+    shipment order."""
+    if mode == "whole":
+        return ({line_id: (summary.units_left[line_id], fen) for line_id, fen in summary.line_left_fen.items() if fen},
+                [(sid, fen) for sid, fen in summary.shipping_left_fen.items() if fen])
+    if mode == "lines":
+        picked = {line_id: qty for line_id, qty in quantities.items() if qty}
+        if not picked:
+            raise RefundError(_("Choose at least one item to refund."))
+        prices = {line.id: line.unit_price_fen for line in order.lines}
+        if any(line_id not in prices or not 0 < qty <= summary.units_left[line_id] for line_id, qty in picked.items()):
+            raise RefundError(_("You chose more items than are left to refund."))
+        chosen = {line_id: (qty, min(prices[line_id] * qty, summary.line_left_fen[line_id]))
+                  for line_id, qty in sorted(picked.items())}
+        if any(fen <= 0 for _qty, fen in chosen.values()):
+            raise RefundError(_("Nothing is left to refund on an item you chose."))
+        return chosen, []
+    if mode != "amount":
+        raise RefundError(_("Choose what to refund."))
+    if not 0 < amount_fen <= summary.refundable_fen:
+        raise RefundError(_("The refund must be more than zero and at most what is left to refund."))
+    room = [(("line", k), fen) for k, fen in summary.line_left_fen.items()] + \
+        [(("ship", k), fen) for k, fen in summary.shipping_left_fen.items()]
+    taken = fill_in_order(amount_fen, room)
+    return ({k: (0, fen) for (where, k), fen in taken if where == "line"},
+            [(k, fen) for (where, k), fen in taken if where == "ship"])
+
+
 def request_refund(order: Order, *, mode: str, key: str, staff_id: int | None, amount_fen: int = 0,
                    quantities: dict[int, int] | None = None, restock: bool = False, reason: str = "") -> Refund:
-    """Write a pending refund of the whole order, chosen lines or an amount; flush (provider asked later)."""
+    """Write a pending refund of the whole order, chosen lines or an amount, allocated to lines and
+    shipping fees now; flush (the provider is asked after commit)."""
     existing = get_refund_by_key(key)
     if existing is not None:  # the same form sent twice
         return existing
     db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())  # one refund at a time
+    existing = get_refund_by_key(key)
+    if existing is not None:  # the same form, sent twice at once: the other one got the lock first
+        return existing
     db.session.refresh(order)
     if order.status not in REFUNDABLE_STATES:
         raise RefundError(_("Only paid orders can be refunded."))
     summary = refund_summary(order)
     if summary.payment is None or summary.refundable_fen <= 0:
         raise RefundError(_("Nothing is left to refund on this order."))
-    prices = {line.id: line.unit_price_fen for line in order.lines}
-    if mode == "whole":
-        picked = {line_id: left for line_id, left in summary.units_left.items() if left > 0}
-        amount_fen = summary.refundable_fen
-    elif mode == "lines":
-        picked = {line_id: qty for line_id, qty in (quantities or {}).items() if qty}
-        if not picked:
-            raise RefundError(_("Choose at least one item to refund."))
-        if any(line_id not in prices or not 0 < qty <= summary.units_left[line_id] for line_id, qty in picked.items()):
-            raise RefundError(_("You chose more items than are left to refund."))
-        amount_fen = sum(prices[line_id] * qty for line_id, qty in picked.items())
-    elif mode == "amount":
-        picked = {}
-    else:
-        raise RefundError(_("Choose what to refund."))
+    lines, shipping = _allocate(order, summary, mode, amount_fen, quantities or {})
+    amount_fen = sum(fen for _qty, fen in lines.values()) + sum(fen for _sid, fen in shipping)
     if not 0 < amount_fen <= summary.refundable_fen:
         raise RefundError(_("The refund must be more than zero and at most what is left to refund."))
     refund = Refund(order_id=order.id, payment_id=summary.payment.id, provider=summary.payment.provider,
                     idempotency_key=key, amount_fen=amount_fen, currency=summary.payment.currency,
-                    restock=restock and bool(picked), reason=reason[:200], created_by_id=staff_id,
-                    lines=[RefundLine(line_id=line_id, quantity=qty, amount_fen=prices[line_id] * qty)
-                           for line_id, qty in sorted(picked.items())])
+                    restock=restock and any(qty for qty, _fen in lines.values()), reason=reason[:200],
+                    created_by_id=staff_id,
+                    lines=[RefundLine(line_id=line_id, quantity=qty, amount_fen=fen)
+                           for line_id, (qty, fen) in sorted(lines.items())],
+                    shipping=[RefundShipping(shipment_id=sid, amount_fen=fen) for sid, fen in shipping])
     db.session.add(refund)
     db.session.flush()
     return refund
@@ -118,6 +158,8 @@ def _restock(refund: Refund) -> int:
                        .order_by(SupplyLot.variant_id, SupplyLot.received_at, SupplyLot.id).with_for_update())
     for rline in refund.lines:
         need = rline.quantity
+        if not need:
+            continue
         allocations = db.session.scalars(select(Allocation).where(
             Allocation.line_id == rline.line_id, Allocation.released_at.is_(None)).order_by(Allocation.id.desc()))
         for alloc in allocations:
@@ -136,27 +178,6 @@ def _restock(refund: Refund) -> int:
             returned += units
     db.session.flush()
     return returned
-
-
-def reverse_household_split(refund: Refund) -> list[tuple[int, list[tuple[str, int]]]]:
-    """Hook for the ledger: split the refund back over each line's commission, retention and households.
-
-    Called exactly once, when the refund succeeds. It only computes the reversal today; the ledger
-    issue records it (and nets the households' shares) from here."""
-    order_lines = {line.id: line for line in db.session.scalars(
-        select(OrderLine).where(OrderLine.order_id == refund.order_id).order_by(OrderLine.id))}
-    if refund.lines:
-        per_line = [(rl.line_id, rl.amount_fen) for rl in refund.lines]
-    else:
-        goods = min(refund.amount_fen, sum(line.gross_fen for line in order_lines.values()))
-        per_line = reverse_parts(goods, [(line.id, line.gross_fen) for line in order_lines.values()]) if goods else []
-    result = []
-    for line_id, fen in per_line:
-        line = order_lines[line_id]
-        parts = ([("commission", line.commission_fen), ("retention", line.retention_fen)]
-                 + [(f"household:{share.household_id}", share.amount_fen) for share in line.shares])
-        result.append((line_id, reverse_parts(min(fen, line.gross_fen), parts)))
-    return result
 
 
 def _move(refund_id: int, **values) -> bool:
@@ -178,8 +199,11 @@ def settle_refund(refund_id: int, provider_ref: str | None = None) -> bool:
         mark_refunded(refund.order_id, whole)
         if refund.restock:
             _restock(refund)
-        reverse_household_split(refund)
+        post_refund(refund.id, refund.order_id, refund.amount_fen,
+                    [(rl.line_id, rl.amount_fen) for rl in refund.lines],
+                    [(rs.shipment_id, rs.amount_fen) for rs in refund.shipping])
     else:
+        post_stray_refund(refund.id, refund.order_id, refund.amount_fen)
         db.session.execute(update(PaymentFlag).where(PaymentFlag.id == refund.flag_id,
                                                      PaymentFlag.resolved_at.is_(None))
                            .values(resolved_at=utcnow(), resolution="refunded")

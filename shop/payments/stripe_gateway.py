@@ -70,6 +70,11 @@ def retrieve_refund(refund_id: str) -> dict:
     return _call(lambda c: c.v1.refunds.retrieve, refund_id)
 
 
+def create_transfer(params: dict, idempotency_key: str) -> dict:
+    """Send money to a connected account (Stripe Connect); the same key and params return the same transfer."""
+    return _call(lambda c: c.v1.transfers.create, idempotency_key=idempotency_key, **params)
+
+
 def _list(service, since: datetime) -> Iterator[dict]:
     session = requests.Session()
     client = _client(session, retries=2)  # listing is read-only: the SDK may retry

@@ -2,7 +2,7 @@
 import re
 
 from shop.extensions import db
-from shop.orders.services import mark_paid
+from shop.payments.services import mark_paid
 from tests.factories import log_in, make_address, make_cart, make_coop, make_household, make_product, make_user
 
 

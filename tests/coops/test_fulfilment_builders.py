@@ -3,7 +3,7 @@ from datetime import date
 
 from shop.checkout.services import new_checkout_token, place_order
 from shop.extensions import db
-from shop.orders.services import mark_paid
+from shop.payments.services import mark_paid
 from tests.factories import make_address, make_cart, make_coop, make_household, make_product, make_user
 
 EN = {"Accept-Language": "en"}

@@ -8,7 +8,8 @@ from shop.coops.fulfilment import (auto_deliver_shipments, get_packing_slip, lis
                                    notify_buyer_shipped, ship_shipment)
 from shop.orders.models import Order, Shipment
 from shop.extensions import db
-from shop.orders.services import confirm_receipt, mark_paid
+from shop.orders.services import confirm_receipt
+from shop.payments.services import mark_paid
 from shop.supply.services import record_supply_lot
 from shop.types import utcnow
 from tests.coops.test_fulfilment_builders import HARVEST, CoopWorld, place_paid_order

@@ -7,7 +7,8 @@ from shop.checkout.services import CheckoutError
 from shop.coops.fulfilment import ship_shipment
 from shop.extensions import db
 from shop.orders.models import Allocation
-from shop.orders.services import cancel_order, mark_paid
+from shop.orders.services import cancel_order
+from shop.payments.services import mark_paid
 from shop.supply.models import SupplyLot
 from shop.supply.services import LotError, adjust_lot, list_lot_stock, record_supply_lot
 from tests.coops.test_fulfilment_builders import HARVEST, CoopWorld, place_paid_order

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from shop.checkout.services import CheckoutError, new_checkout_token, place_order
 from shop.extensions import db
 from shop.orders.models import Allocation, LineShare, Order
-from shop.orders.services import (PaymentMismatch, cancel_order, confirm_receipt, expire_due_orders,
-                                  expire_if_due, mark_paid)
+from shop.orders.services import cancel_order, confirm_receipt, expire_due_orders, expire_if_due
+from shop.payments.services import PaymentMismatch, mark_paid
 from shop.payments.models import Payment
 from shop.supply.models import LotShare, SupplyLot
 from shop.types import utcnow

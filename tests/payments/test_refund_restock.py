@@ -1,6 +1,6 @@
 """Refunded units put back on sale keep every lot's arithmetic whole: received = free + reserved + sold + written off."""
 from shop.checkout.services import new_checkout_token, place_order
-from shop.orders.services import mark_paid
+from shop.payments.services import mark_paid
 from shop.payments.refunds import request_refund, settle_refund
 from shop.supply.services import list_lot_stock
 from tests.factories import add_lot, make_address, make_cart, make_coop, make_product, make_user

@@ -9,7 +9,6 @@ from shop.extensions import db
 from shop.orders.models import Shipment
 from shop.payments.models import PaymentFlag, Refund
 from shop.payments.providers import DemoProvider
-from shop.payments.refunds import reverse_household_split
 from tests.factories import log_in, make_user
 from tests.payments.conftest import get_order, make_pending_order, units_left
 
@@ -221,17 +220,6 @@ def test_refund_pages_are_for_staff_only(app, fake_stripe):
     staff = _staff(app)
     assert o["number"] in staff.get("/staff/orders", headers=EN).get_data(as_text=True)
     assert staff.get("/staff/orders/NOPE").status_code == 404
-
-
-def test_refund_reversal_hook_splits_the_refund_back_exactly(app, ctx):
-    o = _demo_paid(app, quantity=2)
-    order = get_order(o["number"])
-    line = order.lines[0]
-    refund = Refund(order_id=order.id, payment_id=1, provider="demo", idempotency_key="k", amount_fen=line.gross_fen,
-                    currency="CNY", lines=[])
-    ((line_id, parts),) = reverse_household_split(refund)
-    assert line_id == line.id and sum(fen for _, fen in parts) == line.gross_fen
-    assert dict(parts)["commission"] == line.commission_fen  # a full refund reverses every part exactly
 
 
 def test_send_refunds_command_sends_refunds_left_pending(app, fake_stripe):

@@ -1,0 +1,73 @@
+"""The ledger: append-only, double-entry. A transaction is one event (a payment, a refund, a settlement,
+a payout); its postings are signed amounts in fen (positive = debit, negative = credit) that add up to
+zero. Nothing here is ever updated or deleted; a correction is a new transaction. docs/DOMAIN.md
+describes the accounts."""
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.extensions import db
+from shop.types import UTCDateTime, one_of, utcnow
+
+# Where money sits. Accounts with a coop or household name it in the posting's coop_id / household_id.
+ACCOUNTS = (
+    "cash",                # the platform's money at the payment provider / bank (debit balance)
+    "commission",          # platform revenue (credit)
+    "suspense",            # money received that pays no order (wrong amount, late, twice) until returned
+    "retention_pending", "retention_payable",   # the cooperative's retention K, before / after settlement
+    "shipping_pending", "shipping_payable",     # the cooperative's shipping fees
+    "household_pending", "household_payable",   # a household's share of the pool H
+    "payout_transit",      # paid out to the cooperative, not yet confirmed by the bank / Stripe
+)
+PENDING_TO_PAYABLE = {"retention_pending": "retention_payable", "shipping_pending": "shipping_payable",
+                      "household_pending": "household_payable"}
+PAYABLE = tuple(PENDING_TO_PAYABLE.values())
+TXN_KINDS = ("payment", "refund", "settlement", "payout", "payout_paid", "payout_cancelled",
+             "stray_payment", "stray_refund")
+
+
+class LedgerTransaction(db.Model):
+    """One money event; its unique key makes it happen exactly once (e.g. ``refund:34``)."""
+
+    __tablename__ = "ledger_transactions"
+    __table_args__ = (CheckConstraint(one_of("kind", TXN_KINDS), name="kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"), index=True)
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), index=True)
+    payout_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"), index=True)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    postings: Mapped[list["LedgerPosting"]] = relationship(back_populates="txn", order_by="LedgerPosting.id")
+
+
+class LedgerPosting(db.Model):
+    """One side of a transaction: a signed amount on one account (positive debit, negative credit).
+
+    The transaction's kind and time are copied here so that reports read one table."""
+
+    __tablename__ = "ledger_postings"
+    __table_args__ = (
+        CheckConstraint(one_of("account", ACCOUNTS), name="account"),
+        CheckConstraint("amount_fen <> 0", name="amount_nonzero"),
+        CheckConstraint("household_id IS NULL OR account IN ('household_pending', 'household_payable')",
+                        name="household_account"),
+        Index("ix_ledger_postings_coop_account_posted", "coop_id", "account", "posted_at"),
+        Index("ix_ledger_postings_household_account", "household_id", "account"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    txn_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    account: Mapped[str] = mapped_column(String(20))
+    coop_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"))
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    shipment_id: Mapped[int | None] = mapped_column(ForeignKey("shipments.id"), index=True)
+    line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"), index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+
+    txn: Mapped[LedgerTransaction] = relationship(back_populates="postings")

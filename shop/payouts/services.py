@@ -1,0 +1,239 @@
+"""Payouts: one per cooperative whose settled, unpaid balance reaches PAYOUT_MINIMUM_FEN, covering
+exactly the payable postings it pays (the ledger moves them to money in transit in the same
+transaction). Bank transfers are confirmed by staff with the bank's reference; Stripe Connect
+transfers are sent after commit with an idempotency key per try. Every transition is a conditional
+UPDATE, so a payout is paid once however often a run, a retry or a click repeats."""
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import distinct, func, select, update
+
+from shop.coops.models import Cooperative
+from shop.extensions import db
+from shop.households.models import Household
+from shop.ledger.models import PAYABLE, LedgerPosting, LedgerTransaction
+from shop.ledger.services import payable_balances, post_payout, post_payout_cancelled, post_payout_paid
+from shop.money import fen_to_yuan_str
+from shop.payouts.models import HANDOVER_METHODS, Handover, Payout, PayoutRun
+from shop.types import today_local, utcnow
+
+
+class PayoutError(Exception):
+    """The payout action cannot be done; the message is for the user. The caller rolls back."""
+
+
+def _payee(coop: Cooperative) -> dict:
+    stripe = coop.payout_method == "stripe" and bool(coop.stripe_account_id)
+    return {"method": "stripe" if stripe else "bank", "payee_name": coop.bank_account_name or coop.name_zh,
+            "bank_name": coop.bank_name, "bank_account_no": coop.bank_account_no,
+            "stripe_account_id": coop.stripe_account_id if stripe else ""}
+
+
+def run_payouts(staff_id: int | None = None) -> PayoutRun | None:
+    """Create a payout for every cooperative owed at least PAYOUT_MINIMUM_FEN; flush. None if nobody is due."""
+    minimum = max(1, current_app.config["PAYOUT_MINIMUM_FEN"])
+    coop_ids = db.session.scalars(select(distinct(LedgerPosting.coop_id)).where(
+        LedgerPosting.account.in_(PAYABLE)).order_by(LedgerPosting.coop_id)).all()
+    run = None
+    for coop_id in coop_ids:
+        # One payout run at a time per cooperative: the second waits here, then sees the first's postings.
+        coop = db.session.scalar(select(Cooperative).where(Cooperative.id == coop_id).with_for_update())
+        balances = payable_balances(coop_id)
+        total = sum(owed for _, _, owed in balances)
+        if total < minimum:
+            continue
+        if run is None:
+            run = PayoutRun(created_by_id=staff_id)
+            db.session.add(run)
+            db.session.flush()
+        payout = Payout(run_id=run.id, coop_id=coop_id, amount_fen=total, **_payee(coop))
+        db.session.add(payout)
+        db.session.flush()
+        post_payout(payout.id, coop_id, balances)
+    return run
+
+
+def _move(payout_id: int, from_status: str, **values) -> bool:
+    return db.session.execute(update(Payout).where(Payout.id == payout_id, Payout.status == from_status)
+                              .values(**values).execution_options(synchronize_session=False)).rowcount == 1
+
+
+def mark_payout_paid(payout_id: int, reference: str) -> bool:
+    """Record that a pending payout reached the cooperative, with the bank's or Stripe's reference, once."""
+    if not _move(payout_id, "pending", status="paid", reference=reference[:80], paid_at=utcnow()):
+        return False
+    payout = db.session.get(Payout, payout_id, populate_existing=True)
+    post_payout_paid(payout.id, payout.coop_id, payout.amount_fen)
+    return True
+
+
+def mark_payout_failed(payout_id: int, reason: str) -> bool:
+    """Record that a pending payout did not arrive; its money stays set aside until retried or cancelled."""
+    return _move(payout_id, "pending", status="failed", failure_reason=reason[:300], failed_at=utcnow())
+
+
+def retry_payout(payout_id: int) -> bool:
+    """Send a failed payout again (a new try, with the cooperative's current payee details), once."""
+    payout = db.session.get(Payout, payout_id)
+    if payout is None:
+        return False
+    coop = db.session.get(Cooperative, payout.coop_id)
+    return _move(payout_id, "failed", status="pending", attempt=payout.attempt + 1, failure_reason="",
+                 **_payee(coop))
+
+
+def cancel_payout(payout_id: int) -> bool:
+    """Give up a failed payout: what it covered is owed again and joins the next run, once."""
+    if not _move(payout_id, "failed", status="cancelled"):
+        return False
+    post_payout_cancelled(payout_id)
+    return True
+
+
+def send_stripe_payout(payout: Payout) -> str:
+    """Send a pending Stripe payout as a Connect transfer and record the answer; commits (nothing locked)."""
+    from shop.payments import stripe_gateway as gateway
+
+    if payout.method != "stripe" or payout.status != "pending":
+        return payout.status
+    payout_id, key = payout.id, payout.idempotency_key
+    params = {"amount": payout.amount_fen, "currency": "cny", "destination": payout.stripe_account_id,
+              "transfer_group": f"payout-{payout_id}", "metadata": {"payout_id": str(payout_id)}}
+    db.session.commit()
+    try:
+        answer = gateway.create_transfer(params, key)
+    except gateway.GatewayError as error:
+        if error.retry_same:
+            return "pending"  # unknown: the same key next time returns the transfer if it was made
+        mark_payout_failed(payout_id, str(error))
+        db.session.commit()
+        return "failed"
+    mark_payout_paid(payout_id, answer["id"])
+    db.session.commit()
+    return "paid"
+
+
+def send_pending_stripe_payouts() -> dict[str, int]:
+    """Send (or finish sending, after a crash or a timeout) every pending Stripe payout; commits."""
+    ids = db.session.scalars(select(Payout.id).where(Payout.status == "pending", Payout.method == "stripe")
+                             .order_by(Payout.id)).all()
+    counts: dict[str, int] = {}
+    for payout_id in ids:
+        status = send_stripe_payout(db.session.get(Payout, payout_id))
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def get_payout(payout_id: int, coop_id: int | None = None) -> Payout | None:
+    """Return a payout (only the cooperative's own when coop_id is given), or None."""
+    payout = db.session.get(Payout, payout_id)
+    return payout if payout is not None and (coop_id is None or payout.coop_id == coop_id) else None
+
+
+def list_payouts(coop_id: int | None = None, status: str | None = None, limit: int = 200) -> list[Payout]:
+    """Return payouts, newest first: one cooperative's, or everybody's; optionally in one status."""
+    stmt = select(Payout).order_by(Payout.id.desc()).limit(limit)
+    if coop_id is not None:
+        stmt = stmt.where(Payout.coop_id == coop_id)
+    if status:
+        stmt = stmt.where(Payout.status == status)
+    return list(db.session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    """One household's part of a payout, and whether the cooperative handed it over."""
+
+    household_id: int
+    head_name: str
+    village_zh: str
+    village_en: str
+    amount_fen: int
+    handover: Handover | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """How a payout divides: each household's part, the cooperative's retention and shipping fees."""
+
+    payout: Payout
+    households: list[StatementRow]
+    retention_fen: int
+    shipping_fen: int
+
+    @property
+    def households_fen(self) -> int:
+        return sum(row.amount_fen for row in self.households)
+
+    @property
+    def waiting(self) -> list[StatementRow]:
+        return [row for row in self.households if row.amount_fen > 0 and row.handover is None]
+
+
+def build_statement(payout: Payout) -> Statement:
+    """Return the distribution statement of a payout, from its ledger postings (3 queries)."""
+    from shop.places.models import Village
+
+    rows = db.session.execute(
+        select(LedgerPosting.account, LedgerPosting.household_id, func.sum(LedgerPosting.amount_fen))
+        .join(LedgerTransaction, LedgerTransaction.id == LedgerPosting.txn_id)
+        .where(LedgerTransaction.key == f"payout:{payout.id}", LedgerPosting.account.in_(PAYABLE))
+        .group_by(LedgerPosting.account, LedgerPosting.household_id)).all()
+    parts = {(account, hh): int(total) for account, hh, total in rows}
+    names = {hid: (name, vzh, ven) for hid, name, vzh, ven in db.session.execute(
+        select(Household.id, Household.head_name, Village.name_zh, Village.name_en)
+        .join(Village, Village.id == Household.village_id)
+        .where(Household.id.in_([hh for (_a, hh) in parts if hh is not None])))}
+    handovers = {h.household_id: h for h in db.session.scalars(select(Handover).where(Handover.payout_id == payout.id))}
+    households = sorted((StatementRow(hh, *names[hh], fen, handovers.get(hh)) for (account, hh), fen in parts.items()
+                         if account == "household_payable"), key=lambda r: (-r.amount_fen, r.household_id))
+    return Statement(payout, households, parts.get(("retention_payable", None), 0),
+                     parts.get(("shipping_payable", None), 0))
+
+
+def record_handover(payout: Payout, household_id: int, handed_over_on: date, method: str, user_id: int,
+                    note: str = "") -> Handover:
+    """Record that the cooperative handed a household its part of a paid payout; flush. Once per household."""
+    if payout.status != "paid":
+        raise PayoutError(_("Only a payout that has arrived can be handed on."))
+    if method not in HANDOVER_METHODS:
+        raise PayoutError(_("Choose cash or bank transfer."))
+    if handed_over_on > today_local() or handed_over_on < payout.created_at.date():
+        raise PayoutError(_("The date must be between the payout and today."))
+    row = next((r for r in build_statement(payout).households if r.household_id == household_id), None)
+    if row is None or row.amount_fen <= 0:
+        raise PayoutError(_("This household has nothing to receive from this payout."))
+    if row.handover is not None:
+        raise PayoutError(_("This handover was already recorded."))
+    handover = Handover(payout_id=payout.id, household_id=household_id, amount_fen=row.amount_fen,
+                        handed_over_on=handed_over_on, method=method, note=note[:200], recorded_by_id=user_id)
+    db.session.add(handover)
+    db.session.flush()
+    return handover
+
+
+def list_waiting_handovers(limit: int = 500) -> list[tuple[Payout, StatementRow]]:
+    """Return, for staff, each household still waiting for its part of a paid payout, oldest first."""
+    paid = db.session.scalars(select(Payout).where(Payout.status == "paid").order_by(Payout.paid_at, Payout.id)).all()
+    waiting = []
+    for payout in paid:
+        waiting += [(payout, row) for row in build_statement(payout).waiting]
+        if len(waiting) >= limit:
+            break
+    return waiting[:limit]
+
+
+def bank_batch_csv(run: PayoutRun) -> str:
+    """Return the run's bank transfers as CSV a bank can import: payee, account, bank, yuan, reference."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["payee_name", "account_no", "bank_name", "amount_yuan", "reference"])
+    for payout in run.payouts:
+        if payout.method == "bank" and payout.status == "pending":
+            writer.writerow([payout.payee_name, payout.bank_account_no, payout.bank_name,
+                             fen_to_yuan_str(payout.amount_fen), payout.number])
+    return "\ufeff" + out.getvalue()
