@@ -9,12 +9,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from shop.coops.earnings import build_earnings_report, earnings_csv
 from shop.coops.fulfilment import (get_packing_slip, list_recently_shipped, list_shipments_to_ship,
                                    notify_buyer_shipped, ship_shipment)
 from shop.coops.portal import bp, current_coop, manager_required
 from shop.extensions import db
 from shop.i18n import lang
+from shop.reports.earnings import build_earnings_report, earnings_csv
+from shop.reports.forms import PeriodForm
 from shop.supply.forms import LotAdjustForm, LotRecordForm
 from shop.supply.services import (LotError, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
                                   list_coop_variants, list_lot_adjustments, list_lot_stock, record_supply_lot)
@@ -145,12 +146,15 @@ def shipment_ship(shipment_id: int):
 @bp.get("/earnings")
 @manager_required
 def earnings():
-    return render_template("coop/earnings.html", report=build_earnings_report(current_user.coop_id))
+    form = PeriodForm(request.args)
+    return render_template("coop/earnings.html", form=form,
+                           report=build_earnings_report(current_user.coop_id, *form.period()))
 
 
 @bp.get("/earnings/<any(products, months, households):table>.csv")
 @manager_required
 def earnings_export(table: str):
-    text = earnings_csv(build_earnings_report(current_user.coop_id), table, lang())
-    return Response(text.encode("utf-8"), content_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="earnings-{table}.csv"'})
+    report = build_earnings_report(current_user.coop_id, *PeriodForm(request.args).period())
+    return Response(earnings_csv(report, table, lang()).encode("utf-8"), content_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="earnings-{table}.csv"',
+                             "Cache-Control": "no-store"})

@@ -4,7 +4,7 @@ import threading
 
 from sqlalchemy import select
 
-from shop.coops.earnings import build_earnings_report
+from shop.reports.earnings import build_earnings_report
 from shop.coops.fulfilment import list_shipments_to_ship, ship_shipment
 from shop.extensions import db
 from shop.orders.models import OrderLine, Shipment
@@ -30,7 +30,7 @@ def test_after_a_partial_refund_the_rest_is_still_shipped_and_counted(app):
         ships = db.session.scalars(select(Shipment).where(Shipment.order_id == order.id)).all()
         assert [len(list_shipments_to_ship(s.coop_id)) for s in ships] == [1, 1]
         untouched = next(s for s in ships if s.id != line.shipment_id)
-        assert build_earnings_report(untouched.coop_id).total.gross_fen == untouched.subtotal_fen
+        assert build_earnings_report(untouched.coop_id).period.gross_fen == untouched.subtotal_fen
         assert all(ship_shipment(s, "SF", "SF12345") for s in ships)
 
 

@@ -22,7 +22,7 @@ def test_earnings_page_shows_sales_households_and_balance(app, client):
     manager, head, code, _ = _sales(app)
     log_in(client, manager)
     page = client.get("/coop/earnings", headers=EN).get_data(as_text=True)
-    assert "Balance pending" in page and "¥68.00" in page and head in page
+    assert "Owed to the cooperative" in page and "¥68.00" in page and head in page
     assert code not in page and code[-3:] in page
 
 

@@ -1,0 +1,230 @@
+"""A cooperative's earnings, read from the ledger, so that every figure equals what payouts pay.
+
+For a period (Shanghai dates, both ends included; none = since the start):
+  - sales: gross of the lines paid in the period, split into commission F, retention K and the
+    household pool H, plus shipping fees;
+  - refunds: what refunds that succeeded in the period gave back;
+  - settled: what became payable in the period (shipments settled, less refunds after settlement);
+  - paid out: what payouts in the period covered.
+And at this moment: still pending (not yet settled) and owed (settled, not yet paid out) — the
+next payout pays exactly the owed balance."""
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import and_, case, func, literal, select
+
+from shop.extensions import db
+from shop.households.models import Household, mask
+from shop.ledger.models import LedgerPosting as P
+from shop.money import fen_to_yuan_str
+from shop.orders.models import OrderLine
+from shop.places.models import Village
+from shop.types import SHOP_TZ
+
+CSV_TABLES = ("products", "months", "households")
+COOP_ACCOUNTS = ("retention_pending", "retention_payable", "shipping_pending", "shipping_payable",
+                 "household_pending", "household_payable")
+SALE_KINDS = ("payment", "refund")
+
+
+@dataclass
+class Figures:
+    """Money of a group of postings, all in fen, as the cooperative sees it (positive = in its favour)."""
+
+    gross_fen: int = 0
+    commission_fen: int = 0
+    retention_fen: int = 0
+    pool_fen: int = 0
+    shipping_fen: int = 0
+    refunded_fen: int = 0
+    settled_fen: int = 0
+    paid_out_fen: int = 0
+
+    def add(self, kind: str, account: str, fen: int) -> None:
+        """Count one (kind, account) sum of postings, fen as posted (credit negative)."""
+        owed = -fen
+        if kind == "payment":
+            if account == "commission":
+                self.commission_fen += owed
+            elif account.startswith("retention"):
+                self.retention_fen += owed
+            elif account.startswith("household"):
+                self.pool_fen += owed
+            elif account.startswith("shipping"):
+                self.shipping_fen += owed
+            if account != "payout_transit" and not account.startswith("shipping"):
+                self.gross_fen += owed
+        elif kind == "refund" and account in COOP_ACCOUNTS + ("commission",):
+            self.refunded_fen += fen
+        if account.endswith("_payable"):
+            if kind in ("settlement", "refund"):
+                self.settled_fen += owed
+            elif kind in ("payout", "payout_cancelled"):
+                self.paid_out_fen += fen
+
+    @property
+    def net_sales_fen(self) -> int:
+        return self.gross_fen + self.shipping_fen - self.refunded_fen
+
+
+@dataclass(frozen=True)
+class ProductRow:
+    slug: str
+    name_zh: str
+    name_en: str
+    units: int  # sold in the period
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    household_id: int
+    head_name: str
+    village_zh: str
+    village_en: str
+    registry_code_masked: str
+    registered_poor: bool
+    sold_fen: int  # shares of lines paid in the period
+    refunded_fen: int
+    income_fen: int  # settled in the period, net of refunds after settlement
+    pending_fen: int  # now: not yet settled
+    owed_fen: int  # now: settled, not yet paid out
+
+
+@dataclass
+class EarningsReport:
+    start: date | None
+    end: date | None
+    period: Figures = field(default_factory=Figures)
+    pending_fen: int = 0  # now, all cooperative and household money not yet settled
+    owed_fen: int = 0  # now, settled and not yet paid out: what the next payout pays
+    products: list[ProductRow] = field(default_factory=list)
+    months: list[tuple[str, Figures]] = field(default_factory=list)
+    households: list[HouseholdRow] = field(default_factory=list)
+
+
+def _period(start: date | None, end: date | None) -> list:
+    """Conditions on posted_at for a period of Shanghai dates."""
+    conds = []
+    if start:
+        conds.append(P.posted_at >= datetime.combine(start, time(), SHOP_TZ))
+    if end:
+        conds.append(P.posted_at < datetime.combine(end + timedelta(days=1), time(), SHOP_TZ))
+    return conds
+
+
+def _local_month():
+    """SQL for the Shanghai month (YYYY-MM) of a posting; Shanghai keeps UTC+8 all year."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(P.posted_at + literal(timedelta(hours=8)), "YYYY-MM")
+    return func.strftime("%Y-%m", P.posted_at, "+8 hours")
+
+
+def build_earnings_report(coop_id: int, start: date | None = None, end: date | None = None) -> EarningsReport:
+    """Return the cooperative's earnings for a period, by month, product and household (5 queries)."""
+    report = EarningsReport(start, end)
+    coop = P.coop_id == coop_id
+    in_period = and_(*_period(start, end)) if (start or end) else literal(True)
+    month = _local_month()
+    by_month: dict[str, Figures] = defaultdict(Figures)
+    for kind, account, mon, total in db.session.execute(
+            select(P.kind, P.account, month, func.sum(P.amount_fen)).where(coop, in_period)
+            .group_by(P.kind, P.account, month)):
+        report.period.add(kind, account, int(total))
+        by_month[mon].add(kind, account, int(total))
+    report.months = sorted(by_month.items(), reverse=True)
+    for account, total in db.session.execute(select(P.account, func.sum(P.amount_fen))
+                                             .where(coop, P.account.in_(COOP_ACCOUNTS)).group_by(P.account)):
+        if account.endswith("_pending"):
+            report.pending_fen -= int(total)
+        else:
+            report.owed_fen -= int(total)
+    report.products = _products(coop, in_period)
+    report.households = _households(coop, in_period)
+    return report
+
+
+def _products(coop, in_period) -> list[ProductRow]:
+    """Sales and refunds per product in the period, largest gross first."""
+    names: dict[str, tuple[str, str]] = {}
+    figures: dict[str, Figures] = defaultdict(Figures)
+    units: dict[str, int] = defaultdict(int)
+    for slug, zh, en, kind, account, total, qty in db.session.execute(
+            select(OrderLine.product_slug, func.max(OrderLine.product_name_zh), func.max(OrderLine.product_name_en),
+                   P.kind, P.account, func.sum(P.amount_fen),
+                   func.sum(case((and_(P.kind == "payment", P.account == "commission"), OrderLine.quantity),
+                                 else_=0)))
+            .join(OrderLine, OrderLine.id == P.line_id)
+            .where(coop, in_period, P.kind.in_(SALE_KINDS))
+            .group_by(OrderLine.product_slug, P.kind, P.account)):
+        names[slug] = (zh, en)
+        figures[slug].add(kind, account, int(total))
+        units[slug] += int(qty or 0)
+    return sorted((ProductRow(slug, *names[slug], units[slug], figures[slug]) for slug in figures),
+                  key=lambda row: (-row.figures.gross_fen, row.slug))
+
+
+def _households(coop, in_period) -> list[HouseholdRow]:
+    """Each member household's shares sold, refunded and settled in the period, and pending and owed now."""
+    sums: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    in_period_amount = case((in_period, P.amount_fen), else_=0)
+    for hh, kind, account, period_total, all_time in db.session.execute(
+            select(P.household_id, P.kind, P.account, func.sum(in_period_amount), func.sum(P.amount_fen))
+            .where(coop, P.household_id.is_not(None)).group_by(P.household_id, P.kind, P.account)):
+        row = sums[hh]
+        row["sold"] -= int(period_total) if kind == "payment" else 0
+        row["refunded"] += int(period_total) if kind == "refund" else 0
+        if account == "household_payable" and kind in ("settlement", "refund"):
+            row["income"] -= int(period_total)
+        row["pending" if account == "household_pending" else "owed"] -= int(all_time)
+    if not sums:
+        return []
+    people = db.session.execute(
+        select(Household.id, Household.head_name, Village.name_zh, Village.name_en, Household.registry_code,
+               Household.poor_status).join(Village, Village.id == Household.village_id)
+        .where(Household.id.in_(list(sums)))).all()
+    rows = [HouseholdRow(hid, name, vzh, ven, mask(code), poor == "confirmed", sums[hid]["sold"],
+                         sums[hid]["refunded"], sums[hid]["income"], sums[hid]["pending"], sums[hid]["owed"])
+            for hid, name, vzh, ven, code, poor in people]
+    return sorted(rows, key=lambda r: (-r.income_fen, -r.sold_fen, r.household_id))
+
+
+def _text(value: str) -> str:
+    """Keep a typed name from running as a spreadsheet formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _yuan(*amounts: int) -> list[str]:
+    return [fen_to_yuan_str(fen) for fen in amounts]
+
+
+def earnings_csv(report: EarningsReport, table: str, lang: str) -> str:
+    """Return one table of the report as CSV text with a BOM, so Excel reads the Chinese right."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    money = [_("Gross (yuan)"), _("Platform commission (yuan)"), _("Cooperative retention (yuan)"),
+             _("Household pool (yuan)"), _("Refunded (yuan)")]
+    if table == "products":
+        writer.writerow([_("Product"), _("Units sold"), *money])
+        for row in report.products:
+            f = row.figures
+            writer.writerow([_text(row.name_en if lang == "en" and row.name_en else row.name_zh), row.units,
+                             *_yuan(f.gross_fen, f.commission_fen, f.retention_fen, f.pool_fen, f.refunded_fen)])
+    elif table == "months":
+        writer.writerow([_("Month"), *money, _("Shipping fees (yuan)"), _("Settled (yuan)"), _("Paid out (yuan)")])
+        for mon, f in report.months:
+            writer.writerow([mon, *_yuan(f.gross_fen, f.commission_fen, f.retention_fen, f.pool_fen, f.refunded_fen,
+                                         f.shipping_fen, f.settled_fen, f.paid_out_fen)])
+    else:
+        writer.writerow([_("Household head"), _("Village"), _("Registry code"), _("Registered poor"),
+                         _("Shares sold (yuan)"), _("Refunded (yuan)"), _("Income settled (yuan)"),
+                         _("Pending (yuan)"), _("Owed (yuan)")])
+        for h in report.households:
+            writer.writerow([_text(h.head_name), _text(h.village_en if lang == "en" else h.village_zh),
+                             h.registry_code_masked, _("yes") if h.registered_poor else _("no"),
+                             *_yuan(h.sold_fen, h.refunded_fen, h.income_fen, h.pending_fen, h.owed_fen)])
+    return "\ufeff" + out.getvalue()
