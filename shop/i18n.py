@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["l10n"] = l10n
     app.jinja_env.globals["current_lang"] = lang
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["buyer_status_label"] = buyer_status_label
     app.jinja_env.filters["local_time"] = local_time
 
 
@@ -47,11 +48,20 @@ STATUS_LABELS = {
     "pending_payment": _l("Awaiting payment"), "paid": _l("Paid"), "completed": _l("Completed"),
     "cancelled": _l("Cancelled"), "partially_refunded": _l("Partly refunded"), "refunded": _l("Refunded"),
     "awaiting_fulfilment": _l("Being prepared"), "shipped": _l("Shipped"), "delivered": _l("Delivered"),
-    "settled": _l("Delivered"), "pending": _l("Pending review"), "approved": _l("Approved"),
+    "settled": _l("Settled"), "pending": _l("Pending review"), "approved": _l("Approved"),
     "rejected": _l("Rejected"), "suspended": _l("Suspended"),
 }
 
 
+# What a buyer sees: settlement is the shop's business, the parcel is simply delivered.
+BUYER_LABELS = STATUS_LABELS | {"settled": _l("Delivered")}
+
+
 def status_label(status: str) -> str:
-    """Return the buyer-facing name of a status."""
+    """Return the name of a status, as staff and cooperatives see it."""
     return str(STATUS_LABELS.get(status, status))
+
+
+def buyer_status_label(status: str) -> str:
+    """Return the name of a status as a buyer sees it."""
+    return str(BUYER_LABELS.get(status, status))

@@ -84,7 +84,8 @@ def _parts_and_refunds() -> list[str]:
             problems.append(f"line {line_id}: {left[line_id]} fen left in the ledger, "
                             f"{gross - int(refunded.get(line_id) or 0)} by its refunds")
     for shipment_id, total in db.session.execute(
-            select(P.shipment_id, func.sum(P.amount_fen)).where(P.account.in_(("shipping_pending", "shipping_payable")))
+            select(P.shipment_id, func.sum(P.amount_fen)).where(P.account.in_(("shipping_pending", "shipping_payable")),
+                                                                 P.shipment_id.is_not(None))
             .group_by(P.shipment_id).having(func.sum(P.amount_fen) > 0)):
         problems.append(f"shipment {shipment_id}: shipping is below zero ({-int(total)} fen)")
     # Each refund is allocated in full, and posted exactly when (and once) it succeeded.

@@ -79,6 +79,8 @@ class FakeStripe:
         self.sessions: dict[str, dict] = {}
         self.line_items: dict[str, list] = {}
         self.refunds: dict[str, dict] = {}
+        self.transfers: dict[str, dict] = {}
+        self.connected_accounts: set[str] = {"acct_test_longnan"}  # Connect accounts that accept transfers
         self.events: list[dict] = []
         self.outbox: list[dict] = []  # events held for the test to deliver
         self.requests: list[tuple[str, str, dict, str | None]] = []  # method, path, params, idempotency key
@@ -271,6 +273,8 @@ class FakeStripe:
                 raise StripeHTTPError(404, "invalid_request_error", f"No such refund: '{parts[1]}'",
                                       "resource_missing")
             return 200, refund
+        if parts == ["transfers"] and method == "POST":
+            return 200, self._create_transfer(params)
         raise StripeHTTPError(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
     def _list(self, store: dict, params: dict, url: str) -> dict:
@@ -352,6 +356,21 @@ class FakeStripe:
                   "refunded": refunded + amount == session["amount_total"]}
         self._event("charge.refunded", charge)
         return refund
+
+    def _create_transfer(self, p: dict) -> dict:
+        """A Connect transfer to a connected account: money moves at once, or a 400 says why not."""
+        amount, destination = int(p.get("amount", 0)), p.get("destination")
+        if amount <= 0 or p.get("currency") != "cny":
+            raise StripeHTTPError(400, "invalid_request_error", "amount and currency are required", "parameter_invalid")
+        if destination not in self.connected_accounts:
+            raise StripeHTTPError(400, "invalid_request_error", f"No such destination: '{destination}'",
+                                  "resource_missing")
+        transfer = {"id": self._id("tr"), "object": "transfer", "amount": amount, "currency": "cny",
+                    "destination": destination, "transfer_group": p.get("transfer_group"),
+                    "metadata": p.get("metadata") or {}, "created": self.now(), "reversed": False}
+        with self._lock:
+            self.transfers[transfer["id"]] = transfer
+        return transfer
 
     def set_refund_status(self, refund_id: str, status: str) -> dict:
         """Move a refund on Stripe's side (e.g. pending -> succeeded) and emit refund.updated."""
