@@ -139,15 +139,17 @@ def post_refund(refund_id: int, order_id: int, amount_fen: int, line_amounts: li
 
 
 def post_settlement(shipment: Shipment) -> LedgerTransaction | None:
-    """Post a shipment's settlement: what is left of its pending money becomes payable."""
+    """Post a shipment's settlement: what is left of its pending money becomes payable, line by line
+    (so that income can be traced to products and categories)."""
     rows = db.session.execute(
-        select(LedgerPosting.account, LedgerPosting.household_id, func.sum(LedgerPosting.amount_fen))
+        select(LedgerPosting.account, LedgerPosting.line_id, LedgerPosting.household_id,
+               func.sum(LedgerPosting.amount_fen))
         .where(LedgerPosting.shipment_id == shipment.id, LedgerPosting.account.in_(tuple(PENDING_TO_PAYABLE)))
-        .group_by(LedgerPosting.account, LedgerPosting.household_id)
-        .order_by(LedgerPosting.account, LedgerPosting.household_id)).all()
+        .group_by(LedgerPosting.account, LedgerPosting.line_id, LedgerPosting.household_id)).all()
     entries = []
-    for account, household_id, total in rows:
-        where = {"coop_id": shipment.coop_id, "household_id": household_id, "shipment_id": shipment.id}
+    for account, line_id, household_id, total in sorted(rows, key=lambda r: (r[0], r[1] or 0, r[2] or 0)):
+        where = {"coop_id": shipment.coop_id, "household_id": household_id, "shipment_id": shipment.id,
+                 "line_id": line_id}
         entries += [Entry(account, -int(total), **where), Entry(PENDING_TO_PAYABLE[account], int(total), **where)]
     return post(f"settle:shipment:{shipment.id}", "settlement", entries, order_id=shipment.order_id,
                 shipment_id=shipment.id)
