@@ -51,9 +51,11 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(orders_cli)
     from shop.ledger.cli import register as register_ledger_cli
     from shop.payouts.cli import register as register_payouts_cli
+    from shop.reports.cli import register as register_reports_cli
 
     register_ledger_cli(app)
     register_payouts_cli(app)
+    register_reports_cli(app)
     from shop.payments.cli import register as register_payments_cli
 
     register_payments_cli(app)

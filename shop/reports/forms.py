@@ -3,10 +3,20 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField
+from wtforms import DateField, SelectField
 from wtforms.validators import Optional, ValidationError
 
 EARLIEST = date(2000, 1, 1)
+
+
+def _id(value):
+    """An id from a select box: a whole number in the database's range, or None for "all"."""
+    if value in (None, "", "None"):
+        return None
+    number = int(value)  # a ValueError makes the field invalid
+    if not 0 < number < 2**31:
+        raise ValueError("not an id")
+    return number
 
 
 class PeriodForm(FlaskForm):
@@ -28,3 +38,49 @@ class PeriodForm(FlaskForm):
     def period(self) -> tuple[date | None, date | None]:
         """Return (start, end) when the filter is valid, else the whole history."""
         return (self.start.data, self.end.data) if self.validate() else (None, None)
+
+
+class IncomeReportForm(PeriodForm):
+    """Household income: a period, a grouping, filters and a sort order (read from the query string)."""
+
+    group = SelectField(_l("Group by"), default="village", choices=[
+        ("household", _l("Household")), ("village", _l("Village")), ("county", _l("County")),
+        ("coop", _l("Cooperative")), ("category", _l("Product category")), ("poor", _l("Registered-poor status"))],
+        validators=[Optional()])
+    county = SelectField(_l("County"), coerce=_id, validators=[Optional()])
+    village = SelectField(_l("Village"), coerce=_id, validators=[Optional()])
+    coop = SelectField(_l("Cooperative"), coerce=_id, validators=[Optional()])
+    category = SelectField(_l("Product category"), coerce=_id, validators=[Optional()])
+    poor = SelectField(_l("Registered poor"), default="", choices=[
+        ("", _l("All households")), ("yes", _l("Registered-poor households")), ("no", _l("Other households"))],
+        validators=[Optional()])
+    sort = SelectField(_l("Sort by"), default="income", choices=[
+        ("income", _l("Income, highest first")), ("name", _l("Name")), ("households", _l("Households"))],
+        validators=[Optional()])
+
+    def set_choices(self, counties, villages, coops, categories, lang: str) -> None:
+        """Fill the filter lists from (id, name_zh, name_en) rows."""
+        def opts(rows):
+            return [(None, _l("All"))] + [(i, en if lang == "en" and en else zh) for i, zh, en in rows]
+        self.county.choices, self.village.choices = opts(counties), opts(villages)
+        self.coop.choices, self.category.choices = opts(coops), opts(categories)
+
+    def filters(self):
+        """Return the IncomeFilter for valid input, else the whole history unfiltered."""
+        from shop.reports.income import IncomeFilter
+
+        if not self.validate():
+            return IncomeFilter()
+        poor = {"yes": True, "no": False}.get(self.poor.data or "")
+        return IncomeFilter(self.start.data, self.end.data, self.county.data, self.village.data, self.coop.data,
+                            self.category.data, poor)
+
+    def described(self) -> list[tuple[str, str]]:
+        """The filters in words, for the Filters sheet of an export."""
+        words = []
+        for f in (self.start, self.end, self.group, self.county, self.village, self.coop, self.category, self.poor):
+            value = f.data
+            if isinstance(f, SelectField):
+                value = next((str(label) for key, label in f.choices if key == f.data), "")
+            words.append((str(f.label.text), str(value or "")))
+        return words
