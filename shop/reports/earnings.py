@@ -12,7 +12,7 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, select
@@ -23,7 +23,7 @@ from shop.ledger.models import LedgerPosting as P
 from shop.money import fen_to_yuan_str
 from shop.orders.models import OrderLine
 from shop.places.models import Village
-from shop.types import SHOP_TZ
+from shop.reports.periods import local_month, period_conditions
 
 CSV_TABLES = ("products", "months", "households")
 COOP_ACCOUNTS = ("retention_pending", "retention_payable", "shipping_pending", "shipping_payable",
@@ -107,29 +107,12 @@ class EarningsReport:
     households: list[HouseholdRow] = field(default_factory=list)
 
 
-def _period(start: date | None, end: date | None) -> list:
-    """Conditions on posted_at for a period of Shanghai dates."""
-    conds = []
-    if start:
-        conds.append(P.posted_at >= datetime.combine(start, time(), SHOP_TZ))
-    if end:
-        conds.append(P.posted_at < datetime.combine(end + timedelta(days=1), time(), SHOP_TZ))
-    return conds
-
-
-def _local_month():
-    """SQL for the Shanghai month (YYYY-MM) of a posting; Shanghai keeps UTC+8 all year."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(P.posted_at + literal(timedelta(hours=8)), "YYYY-MM")
-    return func.strftime("%Y-%m", P.posted_at, "+8 hours")
-
-
 def build_earnings_report(coop_id: int, start: date | None = None, end: date | None = None) -> EarningsReport:
     """Return the cooperative's earnings for a period, by month, product and household (5 queries)."""
     report = EarningsReport(start, end)
     coop = P.coop_id == coop_id
-    in_period = and_(*_period(start, end)) if (start or end) else literal(True)
-    month = _local_month()
+    in_period = and_(*period_conditions(start, end)) if (start or end) else literal(True)
+    month = local_month()
     by_month: dict[str, Figures] = defaultdict(Figures)
     for kind, account, mon, total in db.session.execute(
             select(P.kind, P.account, month, func.sum(P.amount_fen)).where(coop, in_period)

@@ -14,7 +14,7 @@ from shop.households.models import Household
 from shop.ledger.models import LedgerPosting as P
 from shop.orders.models import OrderLine
 from shop.places.models import County, Village
-from shop.reports.earnings import _local_month, _period
+from shop.reports.periods import local_month, period_conditions
 
 GROUPS = ("household", "village", "county", "coop", "category", "poor")
 SORTS = ("income", "name", "households")
@@ -86,7 +86,7 @@ def _base(filters: IncomeFilter, group: str):
     if by_category:
         stmt = (stmt.join(OrderLine, OrderLine.id == P.line_id).join(Variant, Variant.id == OrderLine.variant_id)
                 .join(Product, Product.id == Variant.product_id).join(Category, Category.id == Product.category_id))
-    conds = [P.account == "household_payable", P.kind.in_(INCOME_KINDS), *_period(filters.start, filters.end)]
+    conds = [P.account == "household_payable", P.kind.in_(INCOME_KINDS), *period_conditions(filters.start, filters.end)]
     for column, value in ((County.id, filters.county_id), (Village.id, filters.village_id),
                           (Cooperative.id, filters.coop_id), (Category.id, filters.category_id)):
         if value is not None:
@@ -142,7 +142,7 @@ def _units(filters: IncomeFilter, group: str, key) -> dict:
 
 def income_by_month(filters: IncomeFilter) -> list[tuple[str, int, int]]:
     """Return (YYYY-MM, income, of which registered-poor households) per Shanghai month, oldest first."""
-    month = _local_month()
+    month = local_month()
     stmt = (_base(filters, "month").add_columns(
         month, -func.sum(P.amount_fen), -func.sum(case((Household.poor_status == "confirmed", P.amount_fen), else_=0)))
         .group_by(month).order_by(month))
