@@ -113,11 +113,11 @@ def init_app(app: Flask) -> None:
 
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp
-    from shop.coops import views_catalog, views_fulfilment  # noqa: F401 - routes on the coop blueprint
+    from shop.coops import views_catalog, views_fulfilment, views_payouts  # noqa: F401 - routes on the coop blueprint
     from shop.coops.portal import bp as coop_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
-    from shop.staff import applications, households, payments  # noqa: F401 - routes on the staff blueprint
+    from shop.staff import applications, households, payments, payouts, reports  # noqa: F401 - routes on the staff blueprint
     from shop.staff.views import bp as staff_bp
 
     for blueprint in (cart_bp, checkout_bp, orders_bp, payments_bp, coop_bp, staff_bp):

@@ -10,11 +10,14 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import distinct, func, select, update
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.households.models import Household
+from shop.households.services import log_household_access
 from shop.ledger.models import PAYABLE, LedgerPosting, LedgerTransaction
 from shop.ledger.services import payable_balances, post_payout, post_payout_cancelled, post_payout_paid
 from shop.money import fen_to_yuan_str
@@ -36,8 +39,8 @@ def _payee(coop: Cooperative) -> dict:
 def run_payouts(staff_id: int | None = None) -> PayoutRun | None:
     """Create a payout for every cooperative owed at least PAYOUT_MINIMUM_FEN; flush. None if nobody is due."""
     minimum = max(1, current_app.config["PAYOUT_MINIMUM_FEN"])
-    coop_ids = db.session.scalars(select(distinct(LedgerPosting.coop_id)).where(
-        LedgerPosting.account.in_(PAYABLE)).order_by(LedgerPosting.coop_id)).all()
+    coop_ids = db.session.scalars(select(LedgerPosting.coop_id).where(LedgerPosting.account.in_(PAYABLE))
+                                  .distinct().order_by(LedgerPosting.coop_id)).all()
     run = None
     for coop_id in coop_ids:
         # One payout run at a time per cooperative: the second waits here, then sees the first's postings.
@@ -135,8 +138,9 @@ def get_payout(payout_id: int, coop_id: int | None = None) -> Payout | None:
 
 
 def list_payouts(coop_id: int | None = None, status: str | None = None, limit: int = 200) -> list[Payout]:
-    """Return payouts, newest first: one cooperative's, or everybody's; optionally in one status."""
-    stmt = select(Payout).order_by(Payout.id.desc()).limit(limit)
+    """Return payouts with their cooperative, newest first: one cooperative's, or everybody's; optionally in
+    one status (1 query)."""
+    stmt = select(Payout).options(joinedload(Payout.coop)).order_by(Payout.id.desc()).limit(limit)
     if coop_id is not None:
         stmt = stmt.where(Payout.coop_id == coop_id)
     if status:
@@ -212,19 +216,81 @@ def record_handover(payout: Payout, household_id: int, handed_over_on: date, met
     handover = Handover(payout_id=payout.id, household_id=household_id, amount_fen=row.amount_fen,
                         handed_over_on=handed_over_on, method=method, note=note[:200], recorded_by_id=user_id)
     db.session.add(handover)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same handover, recorded at the same moment (a double tap): the caller rolls back
+        raise PayoutError(_("This handover was already recorded.")) from None
     return handover
 
 
 def list_waiting_handovers(limit: int = 500) -> list[tuple[Payout, StatementRow]]:
-    """Return, for staff, each household still waiting for its part of a paid payout, oldest first."""
-    paid = db.session.scalars(select(Payout).where(Payout.status == "paid").order_by(Payout.paid_at, Payout.id)).all()
-    waiting = []
-    for payout in paid:
-        waiting += [(payout, row) for row in build_statement(payout).waiting]
-        if len(waiting) >= limit:
-            break
-    return waiting[:limit]
+    """Return, for staff, each household still waiting for its part of a paid payout, oldest payout first,
+    with the payout's cooperative loaded (1 query, however many payouts)."""
+    from shop.places.models import Village
+
+    parts = (select(LedgerTransaction.payout_id, LedgerPosting.household_id,
+                    func.sum(LedgerPosting.amount_fen).label("fen"))
+             .join(LedgerPosting, LedgerPosting.txn_id == LedgerTransaction.id)
+             .join(Payout, Payout.id == LedgerTransaction.payout_id)
+             .where(LedgerTransaction.kind == "payout", Payout.status == "paid",
+                    LedgerPosting.account == "household_payable")
+             .group_by(LedgerTransaction.payout_id, LedgerPosting.household_id).subquery())
+    rows = db.session.execute(
+        select(Payout, parts.c.household_id, Household.head_name, Village.name_zh, Village.name_en, parts.c.fen)
+        .join(parts, parts.c.payout_id == Payout.id)
+        .join(Household, Household.id == parts.c.household_id).join(Village, Village.id == Household.village_id)
+        .outerjoin(Handover, (Handover.payout_id == Payout.id) & (Handover.household_id == parts.c.household_id))
+        .where(parts.c.fen > 0, Handover.id.is_(None))
+        .order_by(Payout.paid_at, Payout.id, parts.c.fen.desc(), parts.c.household_id).limit(limit)
+        .options(joinedload(Payout.coop))).all()
+    return [(payout, StatementRow(hh, name, vzh, ven, int(fen), None)) for payout, hh, name, vzh, ven, fen in rows]
+
+
+def staff_waiting_handovers(viewer_id: int, limit: int = 500) -> list[tuple[Payout, StatementRow]]:
+    """list_waiting_handovers, for a staff page: the look at the households is logged (DOMAIN.md, Privacy)."""
+    waiting = list_waiting_handovers(limit)
+    if waiting:
+        log_household_access(viewer_id, "view_waiting_handovers", sorted({row.household_id for _p, row in waiting}))
+    return waiting
+
+
+def staff_statement(payout_id: int, viewer_id: int) -> Statement | None:
+    """Return a payout's statement, its cooperative loaded, for a staff page, and log the look at the
+    households; None if there is no such payout (5 queries)."""
+    payout = db.session.scalar(select(Payout).where(Payout.id == payout_id).options(joinedload(Payout.coop)))
+    if payout is None:
+        return None
+    statement = build_statement(payout)
+    if statement.households:
+        log_household_access(viewer_id, "view_payout_statement", [row.household_id for row in statement.households])
+    return statement
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One payout run with its count, total, and how many bank transfers its batch CSV still holds."""
+
+    run: PayoutRun
+    payouts: int
+    total_fen: int
+    bank_to_send: int
+
+
+def list_runs(limit: int = 10) -> list[RunSummary]:
+    """Return the latest payout runs, newest first, with their figures (1 query)."""
+    to_send = func.sum(case(((Payout.method == "bank") & (Payout.status == "pending"), 1), else_=0))
+    rows = db.session.execute(
+        select(PayoutRun, func.count(Payout.id), func.coalesce(func.sum(Payout.amount_fen), 0),
+               func.coalesce(to_send, 0))
+        .outerjoin(Payout, Payout.run_id == PayoutRun.id).group_by(PayoutRun.id)
+        .order_by(PayoutRun.id.desc()).limit(limit)).all()
+    return [RunSummary(run, int(count), int(total), int(send)) for run, count, total, send in rows]
+
+
+def get_run(run_id: int) -> PayoutRun | None:
+    """Return a payout run with its payouts, or None (2 queries)."""
+    return db.session.scalar(select(PayoutRun).where(PayoutRun.id == run_id)
+                             .options(selectinload(PayoutRun.payouts)))
 
 
 def bank_batch_csv(run: PayoutRun) -> str:

@@ -24,6 +24,8 @@ def staff_required(view):
 MENU = (  # endpoint, label; back-office sections register here as they are built
     ("staff.applications", _l("Cooperative applications")), ("staff.orders", _l("Orders and refunds")),
     ("staff.flags", _l("Payments to review")), ("staff.poor_proposals", _l("Registered-poor proposals")),
+    ("staff.reports", _l("Household income")), ("staff.payouts", _l("Payouts")),
+    ("staff.payouts_waiting", _l("Households waiting for their part")),
 )
 
 
@@ -37,4 +39,7 @@ def staff_menu_processor():
 @bp.get("")
 @staff_required
 def dashboard():
-    return render_template("staff/dashboard.html")
+    from shop.reports.dashboard import build_dashboard, dashboard_chart
+
+    dash = build_dashboard()
+    return render_template("staff/dashboard.html", dash=dash, chart=dashboard_chart(dash))

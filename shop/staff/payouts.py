@@ -1,0 +1,136 @@
+"""Back office: payouts to cooperatives — run them, download a run's bank batch, confirm or fail a
+transfer, retry or cancel a failed one, and see which households still wait for their part
+(routes on the staff blueprint). Every look at household names is logged."""
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from shop.extensions import db
+from shop.money import format_fen
+from shop.payouts.forms import LABELS, STATUS_LABELS, PayoutFailForm, PayoutPaidForm
+from shop.payouts.models import PAYOUT_STATUSES
+from shop.payouts.services import (bank_batch_csv, cancel_payout, get_payout, get_run, list_payouts, list_runs,
+                                   mark_payout_failed, mark_payout_paid, retry_payout, run_payouts,
+                                   send_pending_stripe_payouts, send_stripe_payout, staff_statement,
+                                   staff_waiting_handovers)
+from shop.staff.views import bp, staff_required
+from shop.web import first_error
+
+ID = "int(max=2147483647)"
+
+
+@bp.get("/payouts")
+@staff_required
+def payouts():
+    status = request.args.get("status", "")
+    status = status if status in PAYOUT_STATUSES else ""
+    return render_template("staff/payouts.html", payouts=list_payouts(status=status or None), runs=list_runs(),
+                           status=status, statuses=PAYOUT_STATUSES, action=FlaskForm(), **LABELS)
+
+
+def _ran(run, sent: dict[str, int]) -> str:
+    said = _("No cooperative is owed the minimum payout; nothing was created.") if run is None else _(
+        "Run %(run)d: %(n)d payout(s), %(total)s in all.", run=run.id, n=len(run.payouts),
+        total=format_fen(sum(p.amount_fen for p in run.payouts)))
+    if sent:
+        said += " " + _("Stripe transfers: %(counts)s.", counts=", ".join(
+            f"{n} {STATUS_LABELS[status]}" for status, n in sorted(sent.items())))
+    return said
+
+
+@bp.post("/payouts/run")
+@staff_required
+def payouts_run():
+    run = run_payouts(current_user.id)
+    db.session.commit()
+    flash(_ran(run, send_pending_stripe_payouts()), "success" if run else "warning")
+    return redirect(url_for("staff.payouts"))
+
+
+@bp.get(f"/payouts/runs/<{ID}:run_id>.csv")
+@staff_required
+def payout_run_csv(run_id: int):
+    run = get_run(run_id) or abort(404)
+    return Response(bank_batch_csv(run).encode("utf-8"), content_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="payout-run-{run.id}.csv"', "Cache-Control": "no-store"})
+
+
+@bp.get("/payouts/waiting")
+@staff_required
+def payouts_waiting():
+    waiting = staff_waiting_handovers(current_user.id)
+    db.session.commit()  # the access log is kept even for a look
+    return render_template("staff/payouts_waiting.html", waiting=waiting)
+
+
+def _detail(payout_id: int, paid: PayoutPaidForm | None = None, fail: PayoutFailForm | None = None, code: int = 200):
+    statement = staff_statement(payout_id, current_user.id) or abort(404)
+    db.session.commit()  # the access log is kept even for a look
+    return render_template("staff/payout_detail.html", statement=statement, payout=statement.payout,
+                           paid=paid or PayoutPaidForm(formdata=None), fail=fail or PayoutFailForm(formdata=None),
+                           action=FlaskForm(), **LABELS), code
+
+
+@bp.get(f"/payouts/<{ID}:payout_id>")
+@staff_required
+def payout(payout_id: int):
+    return _detail(payout_id)
+
+
+def _refused(payout_id: int, message: str, **forms):
+    db.session.rollback()
+    flash(message, "error")
+    return _detail(payout_id, code=400, **forms)
+
+
+@bp.post(f"/payouts/<{ID}:payout_id>/paid")
+@staff_required
+def payout_paid(payout_id: int):
+    payout = get_payout(payout_id) or abort(404)
+    form = PayoutPaidForm()
+    if not form.validate_on_submit():
+        return _refused(payout_id, first_error(form) or _("Please check the form."), paid=form)
+    if payout.method != "bank" or not mark_payout_paid(payout.id, form.reference.data):
+        return _refused(payout_id, _("Only a bank transfer that is being sent can be marked paid."), paid=form)
+    db.session.commit()
+    flash(_("Payout %(number)s is marked paid.", number=payout.number), "success")
+    return redirect(url_for("staff.payout", payout_id=payout_id))
+
+
+@bp.post(f"/payouts/<{ID}:payout_id>/failed")
+@staff_required
+def payout_failed(payout_id: int):
+    payout = get_payout(payout_id) or abort(404)
+    form = PayoutFailForm()
+    if not form.validate_on_submit():
+        return _refused(payout_id, first_error(form) or _("Please check the form."), fail=form)
+    if payout.method != "bank" or not mark_payout_failed(payout.id, form.reason.data):
+        return _refused(payout_id, _("Only a bank transfer that is being sent can be marked failed."), fail=form)
+    db.session.commit()
+    flash(_("Payout %(number)s is marked failed. Retry it or cancel it.", number=payout.number), "warning")
+    return redirect(url_for("staff.payout", payout_id=payout_id))
+
+
+@bp.post(f"/payouts/<{ID}:payout_id>/retry")
+@staff_required
+def payout_retry(payout_id: int):
+    payout = get_payout(payout_id) or abort(404)
+    if not retry_payout(payout.id):
+        return _refused(payout_id, _("Only a failed payout can be retried."))
+    db.session.commit()
+    status = send_stripe_payout(payout)  # a Stripe payout is sent now; a bank one waits for the next batch
+    flash(_("Payout %(number)s is sent again: %(status)s.", number=payout.number, status=STATUS_LABELS[status]),
+          "error" if status == "failed" else "success")
+    return redirect(url_for("staff.payout", payout_id=payout_id))
+
+
+@bp.post(f"/payouts/<{ID}:payout_id>/cancel")
+@staff_required
+def payout_cancel(payout_id: int):
+    payout = get_payout(payout_id) or abort(404)
+    if not cancel_payout(payout.id):
+        return _refused(payout_id, _("Only a failed payout can be cancelled."))
+    db.session.commit()
+    flash(_("Payout %(number)s is cancelled; what it covered joins the next run.", number=payout.number), "success")
+    return redirect(url_for("staff.payout", payout_id=payout_id))
