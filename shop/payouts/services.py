@@ -22,7 +22,8 @@ from shop.ledger.models import PAYABLE, LedgerPosting, LedgerTransaction
 from shop.ledger.services import payable_balances, post_payout, post_payout_cancelled, post_payout_paid
 from shop.money import fen_to_yuan_str
 from shop.payouts.models import HANDOVER_METHODS, Handover, Payout, PayoutRun
-from shop.types import today_local, utcnow
+from shop.spreadsheet import spreadsheet_safe
+from shop.types import SHOP_TZ, today_local, utcnow
 
 
 class PayoutError(Exception):
@@ -85,7 +86,7 @@ def retry_payout(payout_id: int) -> bool:
     if payout is None:
         return False
     coop = db.session.get(Cooperative, payout.coop_id)
-    return _move(payout_id, "failed", status="pending", attempt=payout.attempt + 1, failure_reason="",
+    return _move(payout_id, "failed", status="pending", attempt=payout.attempt + 1, failure_reason="", failed_at=None,
                  **_payee(coop))
 
 
@@ -206,7 +207,8 @@ def record_handover(payout: Payout, household_id: int, handed_over_on: date, met
         raise PayoutError(_("Only a payout that has arrived can be handed on."))
     if method not in HANDOVER_METHODS:
         raise PayoutError(_("Choose cash or bank transfer."))
-    if handed_over_on > today_local() or handed_over_on < payout.created_at.date():
+    arrived = (payout.paid_at or payout.created_at).astimezone(SHOP_TZ).date()
+    if handed_over_on > today_local() or handed_over_on < arrived:
         raise PayoutError(_("The date must be between the payout and today."))
     row = next((r for r in build_statement(payout).households if r.household_id == household_id), None)
     if row is None or row.amount_fen <= 0:
@@ -300,6 +302,7 @@ def bank_batch_csv(run: PayoutRun) -> str:
     writer.writerow(["payee_name", "account_no", "bank_name", "amount_yuan", "reference"])
     for payout in run.payouts:
         if payout.method == "bank" and payout.status == "pending":
-            writer.writerow([payout.payee_name, payout.bank_account_no, payout.bank_name,
+            writer.writerow([spreadsheet_safe(payout.payee_name), spreadsheet_safe(payout.bank_account_no),
+                             spreadsheet_safe(payout.bank_name),
                              fen_to_yuan_str(payout.amount_fen), payout.number])
     return "\ufeff" + out.getvalue()

@@ -21,6 +21,7 @@ from shop.extensions import db
 from shop.households.models import Household, mask
 from shop.ledger.models import LedgerPosting as P
 from shop.money import fen_to_yuan_str
+from shop.spreadsheet import spreadsheet_safe
 from shop.orders.models import OrderLine
 from shop.places.models import Village
 from shop.reports.periods import local_month, period_conditions
@@ -176,11 +177,6 @@ def _households(coop, in_period) -> list[HouseholdRow]:
     return sorted(rows, key=lambda r: (-r.income_fen, -r.sold_fen, r.household_id))
 
 
-def _text(value: str) -> str:
-    """Keep a typed name from running as a spreadsheet formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _yuan(*amounts: int) -> list[str]:
     return [fen_to_yuan_str(fen) for fen in amounts]
 
@@ -195,7 +191,8 @@ def earnings_csv(report: EarningsReport, table: str, lang: str) -> str:
         writer.writerow([_("Product"), _("Units sold"), *money])
         for row in report.products:
             f = row.figures
-            writer.writerow([_text(row.name_en if lang == "en" and row.name_en else row.name_zh), row.units,
+            writer.writerow([spreadsheet_safe(row.name_en if lang == "en" and row.name_en else row.name_zh),
+                             row.units,
                              *_yuan(f.gross_fen, f.commission_fen, f.retention_fen, f.pool_fen, f.refunded_fen)])
     elif table == "months":
         writer.writerow([_("Month"), *money, _("Shipping fees (yuan)"), _("Settled (yuan)"), _("Paid out (yuan)")])
@@ -207,7 +204,8 @@ def earnings_csv(report: EarningsReport, table: str, lang: str) -> str:
                          _("Shares sold (yuan)"), _("Refunded (yuan)"), _("Income settled (yuan)"),
                          _("Pending (yuan)"), _("Owed (yuan)")])
         for h in report.households:
-            writer.writerow([_text(h.head_name), _text(h.village_en if lang == "en" else h.village_zh),
+            writer.writerow([spreadsheet_safe(h.head_name),
+                             spreadsheet_safe(h.village_en if lang == "en" else h.village_zh),
                              h.registry_code_masked, _("yes") if h.registered_poor else _("no"),
                              *_yuan(h.sold_fen, h.refunded_fen, h.income_fen, h.pending_fen, h.owed_fen)])
     return "\ufeff" + out.getvalue()
