@@ -10,16 +10,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from shop.money import fen_to_yuan_str
+from shop.spreadsheet import spreadsheet_safe
 from shop.reports.income import IncomeReport
 
 YUAN_FORMAT = '"¥"#,##0.00'
-
-
-def _safe(value):
-    """Keep typed text from running as a spreadsheet formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def group_label(report: IncomeReport, row, lang: str) -> str:
@@ -34,7 +28,8 @@ def income_table(report: IncomeReport, lang: str) -> tuple[list[str], list[list]
     if report.group == "household":
         headers = [_("Household"), _("County"), _("Village"), _("Cooperative"), _("Registered poor"),
                    _("Units sold"), _("Order lines"), _("Income (yuan)")]
-        rows = [[row.name_zh, row.county_en if en else row.county_zh, row.village_en if en else row.village_zh,
+        rows = [[row.name_zh, row.county_en if en and row.county_en else row.county_zh,
+                 row.village_en if en and row.village_en else row.village_zh,
                  row.coop_en if en and row.coop_en else row.coop_zh, _("yes") if row.registered_poor else _("no"),
                  row.units_sold, row.lines, row.income_fen] for row in report.rows]
         totals = [_("Total"), "", "", "", "", round(sum(r.units_sold for r in report.rows), 1),
@@ -56,7 +51,7 @@ def income_csv(report: IncomeReport, lang: str) -> str:
     writer = csv.writer(out)
     writer.writerow(headers)
     for row in [*rows, totals]:
-        writer.writerow([fen_to_yuan_str(v) if i in money and isinstance(v, int) else _safe(v)
+        writer.writerow([fen_to_yuan_str(v) if i in money and isinstance(v, int) else spreadsheet_safe(v)
                          for i, v in enumerate(row)])
     return "\ufeff" + out.getvalue()
 
@@ -69,7 +64,8 @@ def income_xlsx(report: IncomeReport, lang: str, filters: list[tuple[str, str]])
     sheet.title = _("Income")[:31]
     sheet.append(headers)
     for row in [*rows, totals]:
-        sheet.append([Decimal(v) / 100 if i in money and isinstance(v, int) else _safe(v) for i, v in enumerate(row)])
+        sheet.append([Decimal(v) / 100 if i in money and isinstance(v, int) else spreadsheet_safe(v)
+                      for i, v in enumerate(row)])
     for cells in sheet.iter_rows(min_row=2):
         for i in money:
             cells[i].number_format = YUAN_FORMAT
@@ -80,7 +76,7 @@ def income_xlsx(report: IncomeReport, lang: str, filters: list[tuple[str, str]])
         sheet.column_dimensions[chr(ord("A") + i)].width = max(12, len(header) + 4)
     info = book.create_sheet(_("Filters")[:31])
     for name, value in filters:
-        info.append([name, _safe(value)])
+        info.append([name, spreadsheet_safe(value)])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -3,7 +3,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import DateField, SelectChoice, SelectField
 from wtforms.validators import Optional, ValidationError
 
 EARLIEST = date(2000, 1, 1)
@@ -19,6 +19,11 @@ def _id(value):
     return number
 
 
+def _check_range(value: date | None) -> None:
+    if value is not None and not EARLIEST <= value <= date(2100, 12, 31):
+        raise ValidationError(_l("Choose dates between 2000 and 2100."))
+
+
 class PeriodForm(FlaskForm):
     """A period of Shanghai dates, both ends included; either end may be left open."""
 
@@ -28,10 +33,13 @@ class PeriodForm(FlaskForm):
     start = DateField(_l("From"), validators=[Optional()])
     end = DateField(_l("To"), validators=[Optional()])
 
+    # Each end checks its own range: an empty end stops its validators, and a date such as 0001-01-01
+    # cannot be turned into a UTC moment.
+    def validate_start(self, field):
+        _check_range(field.data)
+
     def validate_end(self, field):
-        for value in (self.start.data, field.data):
-            if value is not None and not EARLIEST <= value <= date(2100, 12, 31):
-                raise ValidationError(_l("Choose dates between 2000 and 2100."))
+        _check_range(field.data)
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(_l("The end of the period must not be before its start."))
 
@@ -43,25 +51,26 @@ class PeriodForm(FlaskForm):
 class IncomeReportForm(PeriodForm):
     """Household income: a period, a grouping, filters and a sort order (read from the query string)."""
 
-    group = SelectField(_l("Group by"), default="village", choices=[
+    group = SelectField(_l("Group by"), default="village", choices=[SelectChoice(k, v) for k, v in (
         ("household", _l("Household")), ("village", _l("Village")), ("county", _l("County")),
-        ("coop", _l("Cooperative")), ("category", _l("Product category")), ("poor", _l("Registered-poor status"))],
+        ("coop", _l("Cooperative")), ("category", _l("Product category")), ("poor", _l("Registered-poor status")))],
         validators=[Optional()])
     county = SelectField(_l("County"), coerce=_id, validators=[Optional()])
     village = SelectField(_l("Village"), coerce=_id, validators=[Optional()])
     coop = SelectField(_l("Cooperative"), coerce=_id, validators=[Optional()])
     category = SelectField(_l("Product category"), coerce=_id, validators=[Optional()])
-    poor = SelectField(_l("Registered poor"), default="", choices=[
-        ("", _l("All households")), ("yes", _l("Registered-poor households")), ("no", _l("Other households"))],
+    poor = SelectField(_l("Registered poor"), default="", choices=[SelectChoice(k, v) for k, v in (
+        ("", _l("All households")), ("yes", _l("Registered-poor households")), ("no", _l("Other households")))],
         validators=[Optional()])
-    sort = SelectField(_l("Sort by"), default="income", choices=[
-        ("income", _l("Income, highest first")), ("name", _l("Name")), ("households", _l("Households"))],
+    sort = SelectField(_l("Sort by"), default="income", choices=[SelectChoice(k, v) for k, v in (
+        ("income", _l("Income, highest first")), ("name", _l("Name")), ("households", _l("Households")))],
         validators=[Optional()])
 
     def set_choices(self, counties, villages, coops, categories, lang: str) -> None:
         """Fill the filter lists from (id, name_zh, name_en) rows."""
         def opts(rows):
-            return [(None, _l("All"))] + [(i, en if lang == "en" and en else zh) for i, zh, en in rows]
+            return [SelectChoice(None, _l("All"))] + [SelectChoice(i, en if lang == "en" and en else zh)
+                                                      for i, zh, en in rows]
         self.county.choices, self.village.choices = opts(counties), opts(villages)
         self.coop.choices, self.category.choices = opts(coops), opts(categories)
 
@@ -75,12 +84,14 @@ class IncomeReportForm(PeriodForm):
         return IncomeFilter(self.start.data, self.end.data, self.county.data, self.village.data, self.coop.data,
                             self.category.data, poor)
 
-    def described(self) -> list[tuple[str, str]]:
-        """The filters in words, for the Filters sheet of an export."""
+    def described(self, group: str | None = None) -> list[tuple[str, str]]:
+        """The filters the report used, in words, for the Filters sheet of an export: the defaults when the
+        input is invalid (filters() then ignores it), and `group`, the grouping the report actually has."""
+        valid = self.validate()
         words = []
         for f in (self.start, self.end, self.group, self.county, self.village, self.coop, self.category, self.poor):
-            value = f.data
+            value = group if f is self.group and group else f.data if valid else f.default
             if isinstance(f, SelectField):
-                value = next((str(label) for key, label in f.choices if key == f.data), "")
+                value = next((str(c.label) for c in f.choices if c.value == value), "")
             words.append((str(f.label.text), str(value or "")))
         return words

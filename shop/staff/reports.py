@@ -21,10 +21,16 @@ def _report():
     return form, filters, build_income_report(filters, form.group.data or "village", form.sort.data or "income")
 
 
+LOG_CHUNK = 150  # household ids per log row: 150 ids of up to 10 digits fit in its 2,000 characters
+
+
 def _log_names_seen(report, rows, action: str) -> None:
-    """Staff see household names in a report grouped by household: log who saw which."""
+    """Staff see household names in a report grouped by household: log who saw which (in as many log
+    rows as the ids need, so that no id is cut off)."""
     if report.group == "household" and rows:
-        log_household_access(current_user.id, action, [row.key for row in rows])
+        ids = [row.key for row in rows]
+        for i in range(0, len(ids), LOG_CHUNK):
+            log_household_access(current_user.id, action, ids[i:i + LOG_CHUNK])
         db.session.commit()
 
 
@@ -32,13 +38,14 @@ def _log_names_seen(report, rows, action: str) -> None:
 @staff_required
 def reports():
     form, filters, report = _report()
-    per_page, page = current_app.config["PER_PAGE"] * 4, page_arg()
+    per_page = current_app.config["PER_PAGE"] * 4
+    pages = max(1, -(-len(report.rows) // per_page))
+    page = min(page_arg(), pages)  # past the end: the last page, not an empty table
     rows = report.rows[(page - 1) * per_page: page * per_page]
     _log_names_seen(report, rows, "income_report")
     trend, spread = build_income_charts(filters, report)
     return render_template("staff/reports.html", form=form, report=report, page=page, trend=trend, spread=spread,
-                           rows=rows,
-                           pages=max(1, -(-len(report.rows) // per_page)),
+                           rows=rows, pages=pages,
                            label=lambda row: group_label(report, row, lang()), args=request.args.to_dict())
 
 
@@ -50,7 +57,7 @@ def reports_export(fmt: str):
     if fmt == "csv":
         body, mimetype = income_csv(report, lang()).encode("utf-8"), "text/csv; charset=utf-8"
     else:
-        body, mimetype = income_xlsx(report, lang(), form.described()), XLSX
+        body, mimetype = income_xlsx(report, lang(), form.described(report.group)), XLSX
     return Response(body, content_type=mimetype, headers={
         "Content-Disposition": f'attachment; filename="household-income-{report.group}.{fmt}"',
         "Cache-Control": "no-store"})

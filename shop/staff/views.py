@@ -9,13 +9,13 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 
 
 def staff_required(view):
-    """Allow only staff and admins; everyone else gets 404."""
+    """Allow only staff and admins; other signed-in users get 403 (guests are sent to log in)."""
 
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
         if not current_user.can_staff:
-            abort(404)
+            abort(403)
         return view(*args, **kwargs)
 
     return wrapped

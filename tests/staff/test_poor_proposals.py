@@ -55,8 +55,8 @@ def test_buyers_and_coop_managers_cannot_see_or_decide(app, client):
     household_id, name, _, buyer_id, manager_id = _proposal(app)
     for user_id in (buyer_id, manager_id):
         log_in(client, user_id)
-        assert client.get("/staff/households/proposals").status_code == 404
-        assert client.post(f"/staff/households/{household_id}/confirm").status_code == 404
+        assert client.get("/staff/households/proposals").status_code == 403
+        assert client.post(f"/staff/households/{household_id}/confirm").status_code == 403
     with app.app_context():
         assert db.session.get(Household, household_id).poor_status == "proposed"
         assert db.session.scalar(select(HouseholdAccessLog)) is None
