@@ -14,10 +14,16 @@ def _int(name: str, default: int) -> int:
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.sqlite3'}")
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a failed statement's values (emails, addresses) never reach the log.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     REDIS_URL = os.environ.get("REDIS_URL", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://"
+    # A Redis that does not answer must not hold a request for long (then limits fall back to memory).
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     RATELIMIT_ENABLED = os.environ.get("RATELIMIT_ENABLED", "1") == "1"
+    # How many reverse proxies in front of the shop to trust for X-Forwarded-For/-Proto; 0 trusts none.
+    PROXY_COUNT = _int("PROXY_COUNT", 0)
+    HSTS_SECONDS = 0  # Strict-Transport-Security, production only
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
@@ -27,6 +33,8 @@ class Config:
     STRIPE_TIMEOUT_SECONDS = _int("STRIPE_TIMEOUT_SECONDS", 20)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    # "console": never send, only log who a mail was for and its subject (never its body).
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "")
     MAIL_PORT = _int("MAIL_PORT", 587)
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
@@ -35,6 +43,8 @@ class Config:
 
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
+    # Photos with more pixels are refused from their header, before any decoding.
+    MAX_IMAGE_PIXELS = _int("MAX_IMAGE_PIXELS", 40_000_000)
 
     BABEL_DEFAULT_LOCALE = "zh"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
@@ -59,6 +69,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     WTF_CSRF_ENABLED = False
+    REDIS_URL = ""
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = False
     STRIPE_SECRET_KEY = ""
@@ -68,6 +79,7 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    HSTS_SECONDS = 365 * 24 * 3600
 
     @classmethod
     def check(cls) -> None:
@@ -83,6 +95,9 @@ class ProductionConfig(Config):
         if not os.environ.get("DATABASE_URL"):
             problems.append("DATABASE_URL is missing; production needs PostgreSQL "
                             "(postgresql+psycopg://user:pass@host/db)")
+        if not os.environ.get("MAIL_SERVER") and os.environ.get("MAIL_BACKEND") != "console":
+            problems.append("MAIL_SERVER is missing; buyers could not reset passwords nor managers be invited "
+                            "(set MAIL_BACKEND=console to run without mail on purpose)")
         if problems:
             raise RuntimeError("Refusing to start in production: " + "; ".join(problems))
 

@@ -28,7 +28,10 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 csrf = CSRFProtect()
 login_manager = LoginManager()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address)
+# Keyed by request.remote_addr: the client's own address once ProxyFix trusts PROXY_COUNT proxies (shop/proxy.py).
+# Redis down must not stop selling: limits fall back to each worker's memory, with a logged warning, and any
+# other storage error lets the request through (swallow_errors).
+limiter = Limiter(key_func=get_remote_address, swallow_errors=True, in_memory_fallback_enabled=True)
 
 
 @event.listens_for(Engine, "connect")

@@ -2,7 +2,7 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -81,12 +81,15 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        user_id, _, fingerprint = session_id.partition(":")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 10 else None
-        return user if user is not None and user.password_fingerprint == fingerprint else None
+        # The whole id must match: the session version (raised at logout) and the password fingerprint too.
+        user_id = session_id.partition(":")[0]
+        if g.get("database_down") or not (user_id.isdigit() and len(user_id) < 10):
+            return None  # shop.outage sets database_down: the 503 page then renders as for a guest
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.is_active and user.get_id() == session_id else None
 
     app.before_request(refuse_nul_bytes)
-    app.logger.setLevel(logging.INFO)  # without a mail server, mail (reset links) goes to this log
+    app.logger.setLevel(logging.INFO)  # mail notices (who, which subject) and outage warnings go to this log
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Please log in to continue.")
 

@@ -5,7 +5,7 @@ from config import DEV_SECRET, ProductionConfig
 from shop import create_app
 
 GOOD = {"SECRET_KEY": "x" * 40, "DATABASE_URL": "postgresql+psycopg://shop@db/shop", "TRUSTED_HOSTS": "shop.example",
-        "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+        "STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x", "MAIL_SERVER": "smtp.example"}
 
 
 @pytest.mark.parametrize("missing, words", [("SECRET_KEY", "SECRET_KEY"), ("DATABASE_URL", "DATABASE_URL"),

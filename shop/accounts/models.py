@@ -2,7 +2,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,6 +24,8 @@ class User(UserMixin, db.Model):
     # A coop manager manages exactly one cooperative.
     coop_id: Mapped[int | None] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of every session id: raising it ends every session signed in before (logout, password change).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     coop = relationship("Cooperative", foreign_keys=[coop_id])
@@ -35,8 +37,9 @@ class User(UserMixin, db.Model):
         return hashlib.sha256(self.password_hash.encode()).hexdigest()[:20]
 
     def get_id(self) -> str:
-        # The session names the password too, so changing it signs out every other session.
-        return f"{self.id}:{self.password_fingerprint}"
+        # The session names the session version and the password too: raising the one or changing the other
+        # signs out every session that holds the old id, even a copied cookie.
+        return f"{self.id}:{self.session_version or 0}:{self.password_fingerprint}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password, method="scrypt")

@@ -94,12 +94,19 @@ def update_profile(user: User, display_name: str, locale: str) -> None:
 
 
 def change_password(user: User, current_password: str, new_password: str) -> bool:
-    """Set a new password if current_password is right; return whether it was changed."""
+    """Set a new password if current_password is right, ending every session; return whether it was changed."""
     if not user.check_password(current_password):
         return False
     user.set_password(new_password)
-    db.session.flush()
+    end_sessions(user)
     return True
+
+
+def end_sessions(user: User) -> None:
+    """End every session of this user, on every device, even a copied cookie: raise the session version."""
+    user.session_version = User.session_version + 1
+    db.session.flush()
+    db.session.refresh(user, ["session_version"])
 
 
 # --- password reset ----------------------------------------------------------------------------
@@ -128,9 +135,9 @@ def get_user_for_reset_token(token: str, max_age_s: int = RESET_MAX_AGE_S) -> Us
 
 
 def set_new_password(user: User, new_password: str) -> None:
-    """Set a new password; this also voids every reset link sent before."""
+    """Set a new password; this also voids every reset link sent before and ends every session."""
     user.set_password(new_password)
-    db.session.flush()
+    end_sessions(user)
 
 
 def request_password_reset(email: str) -> None:

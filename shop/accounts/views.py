@@ -8,9 +8,9 @@ from sqlalchemy.exc import IntegrityError
 from shop.accounts.forms import (AddressEditForm, PasswordChangeForm, PasswordForgotForm, PasswordResetForm,
                                  ProfileEditForm, UserLoginForm, UserRegisterForm)
 from shop.accounts.services import (MAX_ADDRESSES, AddressLimitReached, EmailTaken, add_address, authenticate,
-                                    change_password, delete_address, get_address, get_user_for_reset_token,
-                                    list_addresses, register_user, request_password_reset, set_new_password,
-                                    update_address, update_profile)
+                                    change_password, delete_address, end_sessions, get_address,
+                                    get_user_for_reset_token, list_addresses, register_user, request_password_reset,
+                                    set_new_password, update_address, update_profile)
 from shop.extensions import db, limiter
 from shop.i18n import lang
 from shop.web import safe_next
@@ -70,9 +70,23 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        end_sessions(current_user._get_current_object())  # a copied cookie must not open the account afterwards
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.home"))
+
+
+@bp.post("/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    user = current_user._get_current_object()
+    end_sessions(user)
+    db.session.commit()
+    login_user(user)  # this browser carries the new session version; every other one is out
+    flash(_("You are signed out on every other phone and computer."), "success")
+    return redirect(url_for("accounts.profile"))
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -128,6 +142,7 @@ def password():
     if form.validate_on_submit():
         if change_password(current_user, form.current_password.data, form.password.data):
             db.session.commit()
+            login_user(current_user._get_current_object())  # every other session ends; this one stays in
             flash(_("Your password is changed."), "success")
             return redirect(url_for("accounts.profile"))
         form.current_password.errors.append(_("That is not your current password."))

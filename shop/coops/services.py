@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from shop.accounts.models import User
 from shop.accounts.services import get_user_by_email, make_reset_token, normalize_email
-from shop.catalog.images import save_product_image
+from shop.catalog.images import MAX_SIDE, save_product_image
 from shop.catalog.models import Category, Product, ProductImage, Variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
@@ -32,8 +32,8 @@ from shop.types import utcnow
 
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
-# Far below Pillow's own bomb limit: a phone photo has at most ~50 million pixels.
-MAX_PHOTO_PIXELS = 50_000_000
+# Far below Pillow's own bomb limit; config MAX_IMAGE_PIXELS overrides it.
+MAX_PHOTO_PIXELS = 40_000_000
 MAX_PHOTOS = 8
 
 
@@ -331,21 +331,25 @@ def decode_photo(data: bytes) -> Image.Image:
     if len(data) > limit:
         raise PortalError(_("This photo is too large. Please upload one under %(mb)d MB.",
                             mb=max(limit // (1024 * 1024), 1)), "photo")
+    max_pixels = current_app.config.get("MAX_IMAGE_PIXELS", MAX_PHOTO_PIXELS)
     too_big = PortalError(_("This picture has too many pixels. Please upload one under %(mp)d megapixels.",
-                            mp=MAX_PHOTO_PIXELS // 1_000_000), "photo")
+                            mp=max(max_pixels // 1_000_000, 1)), "photo")
     try:
         with warnings.catch_warnings():
-            # Pillow warns, then refuses, past MAX_IMAGE_PIXELS: both are refusals here.
+            # Pillow warns, then refuses, past its own MAX_IMAGE_PIXELS: both are refusals here.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Image.open reads the header only: the size is known before a single pixel is decoded.
             with Image.open(io.BytesIO(data), formats=PHOTO_FORMATS) as probe:
                 if probe.format not in PHOTO_FORMATS:
                     raise _refuse_photo()
-                if probe.width * probe.height > MAX_PHOTO_PIXELS:
+                if probe.width * probe.height > max_pixels:
                     raise too_big
                 probe.verify()
             image = Image.open(io.BytesIO(data), formats=PHOTO_FORMATS)  # verify() leaves the file unusable
-            if image.format not in PHOTO_FORMATS or image.width * image.height > MAX_PHOTO_PIXELS:
+            if image.format not in PHOTO_FORMATS or image.width * image.height > max_pixels:
                 raise _refuse_photo()
+            if image.format == "JPEG":
+                image.draft("RGB", (MAX_SIDE, MAX_SIDE))  # decode at 1/2, 1/4 or 1/8 scale when that is enough
             image.load()  # decode every pixel now: a truncated file fails here, not later
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_big from None

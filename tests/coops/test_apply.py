@@ -159,8 +159,8 @@ def test_application_pages_are_for_staff_only(app, client):
         buyer_id = make_user().id
         db.session.commit()
     sign_in(client, buyer_id)
-    assert client.get("/staff/applications").status_code == 404
-    assert client.post(f"/staff/applications/{coop_id}/approve").status_code == 404
-    assert client.post(f"/staff/applications/{coop_id}/reject", data={"reason": "x"}).status_code == 404
+    assert client.get("/staff/applications").status_code == 403
+    assert client.post(f"/staff/applications/{coop_id}/approve").status_code == 403
+    assert client.post(f"/staff/applications/{coop_id}/reject", data={"reason": "x"}).status_code == 403
     with app.app_context():
         assert db.session.get(Cooperative, coop_id).status == "pending"
