@@ -8,11 +8,13 @@ from shop.extensions import db
 
 def register_cli(app: Flask) -> None:
     @app.cli.command("seed-demo")
-    def seed_demo_command():
+    @click.option("--history-months", type=click.IntRange(1, 12), default=12, show_default=True,
+                  help="Months of orders, payouts and handovers to make up before today.")
+    def seed_demo_command(history_months):
         """Load the Longnan demo data (does nothing if it is already loaded)."""
         from shop.seed import DEMO_LOGINS, seed_demo
 
-        created = seed_demo()
+        created = seed_demo(history_months)
         db.session.commit()
         click.echo("Demo data loaded." if created else "Demo data already present; nothing changed.")
         click.echo("Demo logins (email / password):")

@@ -1,8 +1,10 @@
-"""Longnan demo data: places, cooperatives, households, products, lots, pictures and four logins.
+"""Longnan demo data: places, cooperatives, households, products, pictures, four logins, and a year of
+history (lots, orders, refunds, settlement, payouts and handovers; see shop/seed_history.py).
 
 `seed_demo` flushes and never commits; the caller (the `seed-demo` command) commits.
-Everything is drawn from one `random.Random(2026)`, so two runs load the same data; only
-picture file names (random by design) and the created_at defaults of households and users differ.
+Everything is drawn from one `random.Random(2026)`, so two runs on the same day load the same data;
+only random-by-design values differ (picture file names, order numbers, checkout tokens). The history
+ends two hours before the run, and the demo buyer's four orders are placed at the time of the run.
 """
 import math
 import random
@@ -18,9 +20,12 @@ from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.households.models import Household
 from shop.places.models import County, Village
-from shop.seed_data import (CATEGORIES, COOPERATIVES, COUNTIES, FAMOUS_NAMES, GIVEN_FIRST, GIVEN_SECOND,
-                            LOW_STOCK, PROCESSING_DAYS, PRODUCTS, SOLD_OUT_SKU, SURNAMES, VILLAGES)
-from shop.supply.models import LotAdjustment, LotShare, SupplyLot
+from shop.seed_data import (ALNUM, CATEGORIES, COOPERATIVES, COUNTIES, FAMOUS_NAMES, GIVEN_FIRST, GIVEN_SECOND,
+                            LOW_STOCK, PRODUCTS, SOLD_OUT_SKU, SURNAMES, VILLAGES)
+from shop.seed_history import HISTORY_MONTHS, add_history, history_window
+from shop.supply.models import SupplyLot
+from shop.supply.services import adjust_lot
+from shop.types import clock_at, utcnow
 
 SEED = 2026
 # (role, email, password): printed by `flask seed-demo`; for the demo only.
@@ -33,13 +38,10 @@ DEMO_LOGINS: list[tuple[str, str, str]] = [
 ADMIN_EMAIL = DEMO_LOGINS[3][1]
 MANAGED_COOP = "cheng-walnut"  # the demo coop manager runs the Cheng County walnut cooperative
 
-# Products were listed over these months; harvest windows end in October, so the last lots
-# arrive by late November 2026.
-FIRST_LISTING = datetime(2026, 5, 11, tzinfo=timezone.utc)
-LAST_LISTING = datetime(2026, 11, 20, tzinfo=timezone.utc)
+# The platform was set up (staff and admin accounts) shortly before the first cooperative registered.
+SET_UP_AT = datetime(2025, 2, 24, 3, 0, tzinfo=timezone.utc)
 JOINED_FROM, JOINED_UNTIL = date(2018, 1, 1), date(2024, 12, 31)  # when member households joined
 USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # the alphabet of unified social credit codes
-ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def utc(d: date, hour: int = 0, minute: int = 0) -> datetime:
@@ -54,20 +56,25 @@ def is_demo_loaded() -> bool:
     return db.session.scalar(select(County.id).where(County.slug == "wudu")) is not None
 
 
-def seed_demo() -> bool:
-    """Load the Longnan demo data into the session; return False if it is already there."""
+def seed_demo(history_months: int = HISTORY_MONTHS) -> bool:
+    """Load the Longnan demo data into the session, with `history_months` (1 to 12) months of shop
+    history before now; return False if it is already there."""
+    window = history_window(history_months, utcnow())
     if is_demo_loaded():
         return False
     rng = random.Random(SEED)
-    counties = _add_counties()
-    villages = _add_villages(counties)
-    categories = _add_categories()
-    coops = _add_coops(rng, villages)
-    users = _add_users(coops)
-    households = _add_households(rng, villages, coops)
-    db.session.flush()
-    _add_products(rng, villages, categories, coops, households, users)
-    db.session.flush()
+    with clock_at(SET_UP_AT):
+        counties = _add_counties()
+        villages = _add_villages(counties)
+        categories = _add_categories()
+        coops = _add_coops(rng, villages)
+        users = _add_users(coops)
+        households = _add_households(rng, villages, coops)
+        db.session.flush()
+        products = _add_products(rng, villages, categories, coops)
+        db.session.flush()
+    add_history(rng, window, coops, households, users, products)
+    _mark_stock_states()
     _add_demo_orders(users["buyer"])
     return True
 
@@ -228,96 +235,51 @@ def _add_households(rng: random.Random, villages, coops) -> dict[str, list[House
                 members_count=rng.choice((1, 2, 2, 3, 3, 4, 4, 4, 5, 5, 6, 7)),
                 poor_status=status, poor_since_year=rng.randint(2014, 2016) if status != "none" else None,
                 registry_code=code, phone=_phone(rng) if rng.random() < 0.65 else None,
-                joined_on=JOINED_FROM + timedelta(days=rng.randrange((JOINED_UNTIL - JOINED_FROM).days)))
+                joined_on=JOINED_FROM + timedelta(days=rng.randrange((JOINED_UNTIL - JOINED_FROM).days)),
+                created_at=coops[spec["key"]].created_at + timedelta(days=3, minutes=i))
             db.session.add(hh)
             members[spec["key"]].append(hh)
     return members
 
 
-# --- products, variants, lots ---------------------------------------------------------------
+# --- products and variants ------------------------------------------------------------------
 
-def _add_products(rng, villages, categories, coops, households, users) -> None:
-    spread = (LAST_LISTING - FIRST_LISTING).total_seconds()
+def _add_products(rng, villages, categories, coops) -> list[tuple[dict, list[Variant]]]:
+    """Add each product, listed within weeks of its cooperative's approval, with its variants and picture."""
     coop_county = {spec["key"]: _county_of(spec["village"]) for spec in COOPERATIVES}
-    seq = iter(range(1, 10_000))
+    listed = []
     for spec in PRODUCTS:
-        county = coop_county[spec["coop"]]
-        prefix = _trace_prefix(county)
+        coop = coops[spec["coop"]]
+        prefix = _trace_prefix(coop_county[spec["coop"]])
         product = Product(
-            coop=coops[spec["coop"]], category=categories[spec["category"]],
+            coop=coop, category=categories[spec["category"]],
             origin_village=villages[spec["village"]], slug=spec["slug"],
             name_zh=spec["name_zh"], name_en=spec["name_en"],
             description_zh=spec["description_zh"], description_en=spec["description_en"],
             is_published=True, is_featured=spec.get("featured", False),
-            created_at=FIRST_LISTING + timedelta(seconds=int(rng.random() * spread)))
+            created_at=coop.approved_at + timedelta(days=3, seconds=int(rng.random() * 80 * 86400)))
         db.session.add(product)
-        recorder = users["coop manager"].id if spec["coop"] == MANAGED_COOP else None
-        for size, zh, en, price_fen, weight_g in spec["variants"]:
-            variant = Variant(product=product, sku=f"{prefix}-{spec['code']}-{size}", name_zh=zh, name_en=en,
-                              price_fen=price_fen, net_weight_g=weight_g)
-            db.session.add(variant)
-            _add_lots(rng, variant, spec, prefix, households[spec["coop"]], seq, recorder)
+        variants = [Variant(product=product, sku=f"{prefix}-{spec['code']}-{size}", name_zh=zh, name_en=en,
+                            price_fen=price_fen, net_weight_g=weight_g)
+                    for size, zh, en, price_fen, weight_g in spec["variants"]]
+        db.session.add_all(variants)
         save_product_image(product, product_picture(spec["category"], spec["slug"]),
                            alt_zh=spec["name_zh"], alt_en=spec["name_en"])
-    db.session.flush()
-    _mark_stock_states()
-
-
-def _harvest_date(rng: random.Random, year: int, season: list[tuple[int, int, int]]) -> date:
-    month, first, last = rng.choice(season)
-    return date(year, month, rng.randint(first, last))
-
-
-def _split(rng: random.Random, total: int, parts: int) -> list[int]:
-    """Split total into parts positive integers that add up to it."""
-    cuts = sorted(rng.sample(range(1, total), parts - 1))
-    return [b - a for a, b in zip([0, *cuts], [*cuts, total])]
-
-
-def _add_lots(rng, variant, spec, prefix, members, seq, recorder) -> None:
-    count = rng.choice((1, 2, 2, 3))
-    years = {1: [2026], 2: [2025, 2026], 3: [2025, 2026, 2026]}[count]
-    harvests = sorted(_harvest_date(rng, y, spec["season"]) for y in years)
-    lo, hi = PROCESSING_DAYS[spec["category"]]
-    received_prev = None
-    if variant.price_fen >= 15000:
-        units_range = (20, 60)
-    elif variant.price_fen >= 8000:
-        units_range = (30, 120)
-    else:
-        units_range = (60, 200)
-    for harvested in harvests:
-        received = utc(harvested + timedelta(days=rng.randint(lo, hi)), rng.randint(1, 9), rng.randint(0, 59))
-        if received_prev is not None and received <= received_prev:
-            received = received_prev + timedelta(hours=rng.randint(2, 30))
-        received_prev = received
-        units = rng.randint(*units_range)
-        lot = SupplyLot(variant=variant, trace_code=f"LN-{prefix}-{harvested.year}-{next(seq):04d}",
-                        units_received=units, units_remaining=units, harvested_on=harvested,
-                        received_at=received, recorded_by_id=recorder)
-        db.session.add(lot)
-        givers = rng.sample(members, rng.randint(2, min(5, len(members))))
-        own_stock = rng.random() < 0.2
-        for household, part in zip([*givers, None] if own_stock else givers,
-                                   _split(rng, units, len(givers) + own_stock)):
-            db.session.add(LotShare(lot=lot, household=household, units=part))
+        listed.append((spec, variants))
+    return listed
 
 
 def _mark_stock_states() -> None:
-    """Leave one variant sold out and one nearly gone, recording the units as sold off the shop."""
+    """Leave one variant sold out and one nearly gone, writing the rest off as sold at the village market."""
     low_sku, low_left = LOW_STOCK
     for sku, keep in ((SOLD_OUT_SKU, 0), (low_sku, low_left)):
         lots = list(db.session.scalars(select(SupplyLot).join(Variant).where(Variant.sku == sku)
                                        .order_by(SupplyLot.received_at.desc())))
         for i, lot in enumerate(lots):
-            left = min(keep, lot.units_received) if i == 0 else 0
-            gone = lot.units_remaining - left
-            if gone:
-                lot.units_remaining = left
-                db.session.add(LotAdjustment(
-                    lot_id=lot.id, units_delta=-gone, user_id=None,
-                    reason="演示数据：上架前已在村里集市售出 / demo data: sold at the village market before listing",
-                    created_at=lot.received_at + timedelta(days=2)))
+            left = min(keep, lot.units_remaining) if i == 0 else 0
+            if lot.units_remaining > left:
+                adjust_lot(lot, left - lot.units_remaining,
+                           "演示数据：在村里集市售出 / demo data: sold at the village market", None)
 
 
 # --- pictures -------------------------------------------------------------------------------

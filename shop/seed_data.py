@@ -80,7 +80,7 @@ COOPERATIVES = [
                    "dry and grade together. Now every bag can be traced back to the families who grew it."),
          contact_name="蒲建平", commission_bp=500, retention_bp=1000, shipping_fee_fen=1000, free_shipping_over_fen=9900,
          payout="bank", bank_name="甘肃成县农村商业银行城关支行", households=22,
-         summary="薄皮核桃、核桃仁、核桃油", created=(2026, 3, 2), approved=(2026, 3, 9)),
+         summary="薄皮核桃、核桃仁、核桃油", created=(2025, 3, 2), approved=(2025, 3, 9)),
     dict(key="wudu-pepper", slug="wudu-jiaoping-pepper", village="jiaoping", neighbours=["liuwan"],
          name_zh="武都区椒坪花椒种植专业合作社", name_en="Jiaoping Sichuan Pepper Growers' Cooperative, Wudu",
          story_zh="椒坪村的花椒种在白龙江北岸的向阳坡上，采椒季节全村老少齐上阵。合作社统一晾晒和筛选，让椒农不再因为阴雨天晒不干而贱卖。",
@@ -90,7 +90,7 @@ COOPERATIVES = [
                    "so growers no longer have to sell cheap when rain stops the drying."),
          contact_name="何春生", commission_bp=600, retention_bp=800, shipping_fee_fen=800, free_shipping_over_fen=None,
          payout="stripe", households=20,
-         summary="大红袍花椒、花椒粉、花椒油", created=(2026, 3, 5), approved=(2026, 3, 16)),
+         summary="大红袍花椒、花椒粉、花椒油", created=(2025, 3, 5), approved=(2025, 3, 16)),
     dict(key="wudu-olive", slug="wudu-jiangpan-olive", village="jiangpan", neighbours=["youfangba"],
          name_zh="武都区江畔油橄榄专业合作社", name_en="Jiangpan Olive Growers' Cooperative, Wudu",
          story_zh="江畔村的河滩地过去只种玉米，二〇一二年起陆续改种油橄榄。合作社建了一间小型冷榨车间，果子采下当天就能压榨。",
@@ -98,7 +98,7 @@ COOPERATIVES = [
                    "The cooperative built a small cold-press room so fruit can be pressed the day it is picked."),
          contact_name="赵玉梅", commission_bp=700, retention_bp=1200, shipping_fee_fen=1200, free_shipping_over_fen=19800,
          payout="bank", bank_name="陇南市武都区农村信用合作联社江畔信用社", households=16,
-         summary="特级初榨橄榄油、橄榄叶茶、盐渍橄榄", created=(2026, 3, 12), approved=(2026, 3, 20)),
+         summary="特级初榨橄榄油、橄榄叶茶、盐渍橄榄", created=(2025, 3, 12), approved=(2025, 3, 20)),
     dict(key="tanchang-gastrodia", slug="tanchang-gaoling-gastrodia", village="gaoling",
          neighbours=["maping", "lengshui"],
          name_zh="宕昌县高岭天麻专业合作社", name_en="Gaoling Gastrodia Cooperative, Tanchang County",
@@ -108,7 +108,7 @@ COOPERATIVES = [
                    "brings the county technician to their plots, and steams and dries the harvest together."),
          contact_name="苟永贵", commission_bp=800, retention_bp=1500, shipping_fee_fen=1200, free_shipping_over_fen=None,
          payout="stripe", households=18,
-         summary="天麻、天麻片、当归、党参", created=(2026, 3, 18), approved=(2026, 4, 1)),
+         summary="天麻、天麻片、当归、党参", created=(2025, 3, 18), approved=(2025, 4, 1)),
     dict(key="li-zhuling", slug="li-yinpo-herbs", village="yinpo", neighbours=["qingsong"],
          name_zh="礼县阴坡中药材专业合作社", name_en="Yinpo Medicinal Herb Cooperative, Li County",
          story_zh="阴坡村背阴的山坡冷凉潮湿，村民在林下仿野生种猪苓，三年才收一次。合作社帮农户记账、统一检测，让药材按质论价。",
@@ -118,7 +118,7 @@ COOPERATIVES = [
                    "so herbs are paid by quality."),
          contact_name="马世才", commission_bp=650, retention_bp=1000, shipping_fee_fen=1000, free_shipping_over_fen=None,
          payout="bank", bank_name="礼县农村信用合作联社城关信用社", households=15,
-         summary="猪苓、大黄、黄芪、柴胡", created=(2026, 3, 25), approved=(2026, 4, 8)),
+         summary="猪苓、大黄、黄芪、柴胡", created=(2025, 3, 25), approved=(2025, 4, 8)),
     dict(key="kang-honey", slug="kang-fengling-honey", village="fengling", neighbours=["baiyang"],
          name_zh="康县蜂岭土蜂蜜专业合作社", name_en="Fengling Native Honey Cooperative, Kang County",
          story_zh="蜂岭村的老人们祖祖辈辈用木桶养中蜂。合作社统一培训取蜜和卫生标准，让一年一次的成熟蜜卖出应有的价钱。",
@@ -127,7 +127,7 @@ COOPERATIVES = [
                    "so honey taken once a year at full maturity fetches the price it deserves."),
          contact_name="李彩霞", commission_bp=400, retention_bp=900, shipping_fee_fen=1000, free_shipping_over_fen=12800,
          payout="bank", bank_name="康县农村商业银行蜂岭分理处", households=14,
-         summary="土蜂蜜、巢蜜、洋槐蜜", created=(2026, 4, 2), approved=(2026, 4, 10)),
+         summary="土蜂蜜、巢蜜、洋槐蜜", created=(2025, 4, 2), approved=(2025, 4, 10)),
     dict(key="kang-fungus", slug="kang-qinglin-fungus", village="qinglin", neighbours=["baiyang", "fengling"],
          name_zh="康县青林黑木耳专业合作社", name_en="Qinglin Black Fungus Cooperative, Kang County",
          story_zh="青林村林下空气湿润，适合椴木木耳。合作社统一制作菌种、接种，农户负责林下管护和采摘。",
@@ -136,7 +136,7 @@ COOPERATIVES = [
                    "member households tend them under the trees and do the picking."),
          contact_name="张新旺", commission_bp=300, retention_bp=500, shipping_fee_fen=800, free_shipping_over_fen=None,
          payout="stripe", households=17,
-         summary="黑木耳、小碗耳、香菇、猴头菇", created=(2026, 4, 6), approved=(2026, 4, 15)),
+         summary="黑木耳、小碗耳、香菇、猴头菇", created=(2025, 4, 6), approved=(2025, 4, 15)),
     dict(key="wen-tea", slug="wen-bifeng-tea", village="bifeng", neighbours=["chaping"],
          name_zh="文县碧峰茶叶专业合作社", name_en="Bifeng Tea Cooperative, Wen County",
          story_zh="碧峰村在碧口镇附近，是甘肃少有的产茶村。合作社建了手工炒茶坊，请老茶师带徒弟，春茶采下当天就能制好。",
@@ -145,7 +145,7 @@ COOPERATIVES = [
                    "and spring leaves are finished the day they are picked."),
          contact_name="罗秀英", commission_bp=550, retention_bp=1100, shipping_fee_fen=1000, free_shipping_over_fen=15000,
          payout="bank", bank_name="文县农村信用合作联社碧口信用社", households=19,
-         summary="碧口绿茶、明前毛尖、红茶", created=(2026, 4, 9), approved=(2026, 4, 20)),
+         summary="碧口绿茶、明前毛尖、红茶", created=(2025, 4, 9), approved=(2025, 4, 20)),
     dict(key="hui-mayanhe", slug="hui-mayanhe-walnut-bee", village="mayanhe", neighbours=["huaishuping", "liulin"],
          name_zh="徽县麻沿河核桃蜂业专业合作社", name_en="Mayanhe Valley Walnut & Bee Cooperative, Hui County",
          story_zh="麻沿河流域山大沟深，年轻人多在外打工，留在村里的老人守着核桃树和蜂箱。合作社把分散的小户组织起来，统一分级、包装和发货。",
@@ -154,7 +154,7 @@ COOPERATIVES = [
                    "The cooperative brings the small households together to grade, pack and ship."),
          contact_name="王存喜", commission_bp=450, retention_bp=1300, shipping_fee_fen=1500, free_shipping_over_fen=None,
          payout="bank", bank_name="徽县农村商业银行麻沿支行", households=16,
-         summary="核桃、核桃仁、百花蜜、巢蜜", created=(2026, 4, 14), approved=(2026, 4, 28)),
+         summary="核桃、核桃仁、百花蜜、巢蜜", created=(2025, 4, 14), approved=(2025, 4, 28)),
     dict(key="wen-herbs", slug="wen-hanpo-alpine-herbs", village="hanpo", neighbours=["yunwu"],
          name_zh="文县寒坡高山药材专业合作社", name_en="Hanpo Alpine Herb Cooperative, Wen County",
          story_zh="寒坡村和云雾村在海拔两千米以上，常年云雾缭绕。合作社在林下种天麻、猪苓和纹党，也带着农户试种羊肚菌。",
@@ -163,7 +163,7 @@ COOPERATIVES = [
                    "and has members trying morels too."),
          contact_name="杨长福", commission_bp=750, retention_bp=1200, shipping_fee_fen=1200, free_shipping_over_fen=None,
          payout="stripe", households=13,
-         summary="天麻、猪苓、纹党参、羊肚菌", created=(2026, 4, 20), approved=(2026, 5, 6)),
+         summary="天麻、猪苓、纹党参、羊肚菌", created=(2025, 4, 20), approved=(2025, 5, 6)),
     # Waiting for staff: no products yet.
     dict(key="xihe-pinellia", slug="xihe-shibao-pinellia", village="shibao", neighbours=[], status="pending",
          name_zh="西和县石堡半夏种植专业合作社", name_en="Shibao Pinellia Growers' Cooperative, Xihe County",
@@ -184,7 +184,7 @@ COOPERATIVES = [
                    "Sales are paused while the cooperative renews its expired business licence."),
          contact_name="冯桂兰", commission_bp=500, retention_bp=1000, shipping_fee_fen=1200, free_shipping_over_fen=None,
          payout="bank", bank_name="两当县农村信用合作联社百花信用社", households=12,
-         summary="椴树蜜、百花蜜", created=(2026, 4, 25), approved=(2026, 5, 12)),
+         summary="椴树蜜、百花蜜", created=(2025, 4, 25), approved=(2025, 5, 12)),
 ]
 
 # Harvest windows, (month, first day, last day); lots fall in one of them.
@@ -591,3 +591,74 @@ FAMOUS_NAMES = frozenset({
     "刘永好", "马云", "马明哲", "冯小宁", "王金平", "王世贞", "李世民", "赵匡胤", "张春桥",
     "王洪文", "姚文元", "陈永贵", "雷锋", "王进喜", "杨小凯", "李秀成", "冯玉祥", "马海德",
 })
+
+# --- the year of history (shop/seed_history.py) ----------------------------------------------
+
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"  # for Stripe-style ids
+
+# Buyers: city shoppers with invented names (common surnames and given names combined at random).
+BUYER_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林高罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈姚卢姜崔钟谭陆范金石廖贾夏韦方白邹孟熊秦江薛段雷侯龙史陶贺顾毛郝龚邵万严武戴孔汤"
+BUYER_GIVEN = (
+    "晓雨", "子涵", "思远", "一鸣", "嘉怡", "欣然", "浩然", "雨桐", "梓萱", "宇轩", "诗琪", "俊杰", "佳慧",
+    "文博", "雅婷", "志鹏", "晨曦", "明轩", "若楠", "天佑", "静怡", "博文", "可欣", "泽宇", "丽娟", "建华",
+    "海燕", "国栋", "玉洁", "振宇", "立新", "凤英", "秋菊", "亚楠", "梦琪", "家豪", "慧敏", "少华", "春燕",
+)
+# (province, city, districts) where buyers live.
+BUYER_CITIES = [
+    ("北京市", "北京市", ("朝阳区", "海淀区", "丰台区", "西城区", "通州区")),
+    ("上海市", "上海市", ("浦东新区", "徐汇区", "静安区", "闵行区", "杨浦区")),
+    ("广东省", "广州市", ("天河区", "越秀区", "海珠区", "番禺区")),
+    ("广东省", "深圳市", ("南山区", "福田区", "宝安区", "龙岗区")),
+    ("四川省", "成都市", ("武侯区", "锦江区", "高新区", "青羊区")),
+    ("陕西省", "西安市", ("雁塔区", "碑林区", "未央区", "长安区")),
+    ("甘肃省", "兰州市", ("城关区", "七里河区", "安宁区")),
+    ("甘肃省", "陇南市", ("武都区", "成县")),
+    ("浙江省", "杭州市", ("西湖区", "拱墅区", "滨江区", "余杭区")),
+    ("江苏省", "南京市", ("鼓楼区", "玄武区", "建邺区", "江宁区")),
+    ("湖北省", "武汉市", ("武昌区", "洪山区", "江汉区")),
+    ("重庆市", "重庆市", ("渝中区", "江北区", "南岸区", "渝北区")),
+    ("天津市", "天津市", ("南开区", "河西区", "和平区")),
+    ("山东省", "青岛市", ("市南区", "崂山区", "黄岛区")),
+    ("河南省", "郑州市", ("金水区", "二七区", "郑东新区")),
+]
+# Invented street and estate names, generic enough to belong to no address in particular.
+BUYER_STREETS = ("建设路", "人民路", "解放路", "和平路", "幸福路", "文化路", "青年路", "光明街", "团结路",
+                 "长安路", "新华路", "东风路", "友谊路", "朝阳路", "花园路")
+BUYER_ESTATES = ("阳光花园", "翠湖小区", "金色家园", "幸福里", "和平新村", "锦绣苑", "枫林小区", "嘉园",
+                 "春华苑", "绿洲小区", "东方花园", "书香苑")
+
+# Carriers a cooperative ships with, and how their tracking numbers look (prefix, digits).
+CARRIERS = {
+    "顺丰速运": ("SF", 13),
+    "中通快递": ("75", 12),
+    "中国邮政 EMS": ("11", 11),
+    "京东物流": ("JDVA", 11),
+}
+# Which carriers each cooperative uses, most used first: EMS reaches every mountain village.
+COOP_CARRIERS = {
+    "cheng-walnut": ("中通快递", "中国邮政 EMS", "顺丰速运"),
+    "wudu-pepper": ("中通快递", "顺丰速运", "中国邮政 EMS"),
+    "wudu-olive": ("顺丰速运", "京东物流", "中通快递"),
+    "tanchang-gastrodia": ("中国邮政 EMS", "顺丰速运"),
+    "li-zhuling": ("中国邮政 EMS", "中通快递"),
+    "kang-honey": ("中通快递", "中国邮政 EMS"),
+    "kang-fungus": ("中通快递", "京东物流", "中国邮政 EMS"),
+    "wen-tea": ("顺丰速运", "中国邮政 EMS"),
+    "hui-mayanhe": ("中国邮政 EMS", "中通快递"),
+    "wen-herbs": ("中国邮政 EMS", "顺丰速运"),
+}
+
+# Spring Festival (the first day of the lunar year): gifts sell in the weeks before it, and
+# couriers rest for a week around it.
+SPRING_FESTIVALS = (
+    (2025, 1, 29), (2026, 2, 17), (2027, 2, 6), (2028, 1, 26), (2029, 2, 13), (2030, 2, 3),
+    (2031, 1, 23), (2032, 2, 11), (2033, 1, 31), (2034, 2, 19), (2035, 2, 8), (2036, 1, 28),
+)
+# How busy the shop is in each month, January first (autumn: new walnuts and pepper, and 11.11).
+MONTH_RATE = (1.1, 0.9, 0.7, 0.8, 0.8, 0.7, 0.65, 0.75, 1.4, 1.8, 1.9, 1.1)
+# Months in which a category sells more than usual, and by how much.
+CATEGORY_PEAKS = {
+    "walnuts": ((9, 10, 11), 2.6), "pepper": ((9, 10, 11), 2.4), "tea": ((4, 5, 6), 2.6),
+    "olive-oil": ((11, 12), 1.8), "herbs": ((11, 12, 1), 1.6), "honey": ((10, 11, 12, 1), 1.4),
+    "fungi": ((9, 10), 1.4),
+}

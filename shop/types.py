@@ -1,4 +1,7 @@
-"""Column types shared by the models."""
+"""Column types shared by the models, and the shop's clock."""
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -23,8 +26,30 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=timezone.utc)
 
 
+# Set only inside clock_at(); None means the real clock.
+_clock: ContextVar[datetime | None] = ContextVar("shop_clock", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Now, as an aware UTC datetime: the real time, or the moment clock_at() holds the clock at."""
+    held = _clock.get()
+    return datetime.now(timezone.utc) if held is None else held
+
+
+@contextmanager
+def clock_at(when: datetime) -> Iterator[datetime]:
+    """Hold utcnow() (and so today_local() and every model default) at `when` inside the block.
+
+    For loading history through the real services (seed-demo); nothing else sets it. `when` must be
+    aware; it is used in UTC. Blocks nest, and each one ends by restoring the clock it found.
+    """
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError("clock_at needs an aware datetime")
+    token = _clock.set(when.astimezone(timezone.utc))
+    try:
+        yield when.astimezone(timezone.utc)
+    finally:
+        _clock.reset(token)
 
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
@@ -32,7 +57,7 @@ SHOP_TZ = ZoneInfo("Asia/Shanghai")
 
 def today_local() -> date:
     """Today's date where the shop's people live (Asia/Shanghai), not in UTC."""
-    return datetime.now(SHOP_TZ).date()
+    return utcnow().astimezone(SHOP_TZ).date()
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:

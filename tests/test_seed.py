@@ -1,7 +1,10 @@
-"""The Longnan demo data: complete, consistent, with pictures on disk, and loaded only once."""
+"""The Longnan demo data: complete, consistent, with pictures on disk, a year of history made by
+the real services, and loaded only once. The module seeds once, with the full default history, on
+SQLite or (with TEST_DATABASE_URL) on a fresh PostgreSQL database."""
 import os
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from PIL import Image
@@ -9,44 +12,53 @@ from sqlalchemy import func, select
 
 from config import TestConfig
 from shop import create_app
-from shop.accounts.models import User
+from shop.accounts.models import Address, User
 from shop.catalog.models import Category, Product, ProductImage, Variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.households.models import Household
+from shop.ledger.models import LedgerPosting, LedgerTransaction
+from shop.orders.models import Allocation, Order, OrderLine, Shipment
+from shop.payments.models import Payment, Refund, RefundLine
+from shop.payouts.models import Handover, Payout, PayoutRun
 from shop.places.models import County, Village
-from shop.orders.models import Allocation, Order
 from shop.supply.models import LotAdjustment, LotShare, SupplyLot
+from shop.types import SHOP_TZ
+from tests.conftest import fresh_database_url
 
-MODELS = (County, Village, Category, Cooperative, Household, User, Product, Variant, ProductImage,
-          SupplyLot, LotShare, LotAdjustment)
+MODELS = (County, Village, Category, Cooperative, Household, User, Address, Product, Variant, ProductImage,
+          SupplyLot, LotShare, LotAdjustment, Order, Shipment, OrderLine, Allocation, Payment, Refund, RefundLine,
+          PayoutRun, Payout, Handover, LedgerTransaction, LedgerPosting)
+DEMO_BUYER = "buyer@demo.longnan.example"
 
 
 @pytest.fixture(scope="module")
 def seeded_app(tmp_path_factory):
-    """An app on a fresh SQLite database with the demo data loaded once and committed."""
+    """An app on a fresh database with the demo data, and its default history, loaded once and committed."""
     tmp = tmp_path_factory.mktemp("seed")
+    with fresh_database_url(tmp) as url:
 
-    class Cfg(TestConfig):
-        SQLALCHEMY_DATABASE_URI = f"sqlite:///{tmp / 'seed.sqlite3'}"
-        UPLOAD_DIR = str(tmp / "uploads")
+        class Cfg(TestConfig):
+            SQLALCHEMY_DATABASE_URI = url
+            UPLOAD_DIR = str(tmp / "uploads")
 
-    app = create_app(Cfg)
-    with app.app_context():
-        from shop.seed import seed_demo
+        app = create_app(Cfg)
+        with app.app_context():
+            from shop.seed import seed_demo
 
-        db.create_all()
-        started = time.perf_counter()
-        assert seed_demo() is True
-        db.session.commit()
-        app.config["SEED_SECONDS"] = time.perf_counter() - started
-        db.session.remove()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        for engine in db.engines.values():
-            engine.dispose()
+            db.create_all()
+            started, cpu = time.perf_counter(), time.process_time()
+            assert seed_demo() is True
+            db.session.commit()
+            app.config["SEED_SECONDS"] = time.perf_counter() - started
+            app.config["SEED_CPU_SECONDS"] = time.process_time() - cpu
+            db.session.remove()
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.drop_all()
+            for engine in db.engines.values():
+                engine.dispose()
 
 
 @pytest.fixture
@@ -62,7 +74,11 @@ def count(session, model) -> int:
 
 
 def test_seed_is_fast(seeded_app):
-    assert seeded_app.config["SEED_SECONDS"] < 15
+    """Under a minute on SQLite. Measured in CPU time, so that other jobs on a shared machine do not
+    make it fail (on a quiet machine the wall time is about the same)."""
+    if not seeded_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("the time limit is for SQLite")
+    assert seeded_app.config["SEED_CPU_SECONDS"] < 60
 
 
 def test_nine_counties_and_villages_high_and_low(session):
@@ -154,9 +170,10 @@ def test_every_lot_is_shared_exactly_among_its_coops_households(session):
 
 
 def test_demo_orders_went_through_the_services_and_add_up(session):
-    orders = list(session.scalars(select(Order)))
+    orders = list(session.scalars(select(Order).join(Order.buyer).where(User.email == DEMO_BUYER)))
     assert sorted(o.status for o in orders) == ["completed", "paid", "paid", "pending_payment"]
-    for order in orders:
+    assert all(abs(o.placed_at - orders[0].placed_at) < timedelta(minutes=5) for o in orders)  # placed now
+    for order in session.scalars(select(Order)):
         lines = order.lines
         assert order.total_fen == sum(x.commission_fen + x.retention_fen + x.household_pool_fen for x in lines) \
             + sum(s.shipping_fee_fen for s in order.shipments)
@@ -176,8 +193,8 @@ def test_lots_arrive_in_harvest_order(session):
                                     .order_by(SupplyLot.id)))
         received = [lot.received_at for lot in lots]
         assert received == sorted(received) and len(set(received)) == len(received)
-        assert all(lot.harvested_on.year in (2025, 2026) for lot in lots)
-        assert all(lot.harvested_on <= lot.received_at.date() for lot in lots)
+        assert all(lot.received_at.date() - timedelta(days=400) <= lot.harvested_on <= lot.received_at.date()
+                   for lot in lots)
 
 
 def test_every_product_has_a_picture_and_thumbnail_on_disk(seeded_app, session):
@@ -240,3 +257,110 @@ def test_saved_picture_is_upright_flattened_downsized_and_without_metadata(seede
         assert full.getpixel((500, 800)) == pytest.approx((255, 255, 255), abs=3)  # transparency laid on white
     with Image.open(os.path.join(seeded_app.config["UPLOAD_DIR"], row.thumb_filename)) as thumb:
         assert max(thumb.size) == 480
+
+
+# --- the year of history --------------------------------------------------------------------
+
+def local_month(moment) -> str:
+    return moment.astimezone(SHOP_TZ).strftime("%Y-%m")
+
+
+def test_history_keeps_the_books_straight(session):
+    from shop.ledger.check import check_ledger
+
+    assert check_ledger() == []
+
+
+def test_history_spans_a_year_of_orders_from_a_few_hundred_invented_buyers(session):
+    history = list(session.scalars(select(Order).join(Order.buyer).where(User.email != DEMO_BUYER)))
+    assert 800 <= len(history) <= 3000
+    assert len({local_month(o.placed_at) for o in history}) >= 10
+    buyers = list(session.scalars(select(User).where(User.email.like("buyer0%"))))
+    assert 250 <= len(buyers) <= 350
+    assert all(u.email.endswith("@demo.longnan.example") and u.addresses for u in buyers)
+    assert len({u.display_name for u in buyers}) == len(buyers)
+    assert all(not u.check_password("demo-buyer-2026") for u in buyers[:3])  # they never sign in
+    statuses = Counter(o.status for o in history)
+    assert statuses["completed"] > len(history) / 2
+    assert {o.cancel_reason for o in history if o.status == "cancelled"} == {"expired", "buyer"}
+    assert statuses["pending_payment"] == 0
+
+
+def test_history_peaks_in_autumn_and_before_spring_festival(session):
+    placed = [o.placed_at.astimezone(SHOP_TZ).date() for o in session.scalars(select(Order))]
+    days = Counter((min(placed) + timedelta(days=n)).month for n in range((max(placed) - min(placed)).days + 1))
+    orders = Counter(d.month for d in placed)
+
+    def per_day(months):
+        return sum(orders[m] for m in months) / sum(days[m] for m in months)
+
+    assert per_day((9, 10, 11)) > 1.8 * per_day((6, 7, 8))
+    assert per_day((1,)) > 1.3 * per_day((6, 7, 8))  # gifts in the weeks before Spring Festival
+
+
+def test_history_lots_come_from_households_every_month_before_what_they_sell(session):
+    lots = list(session.scalars(select(SupplyLot)))
+    assert len({local_month(lot.received_at) for lot in lots}) >= 10
+    taken = session.execute(select(SupplyLot.received_at, Order.placed_at)
+                            .join(Allocation, Allocation.lot_id == SupplyLot.id)
+                            .join(OrderLine, OrderLine.id == Allocation.line_id)
+                            .join(Order, Order.id == OrderLine.order_id)).all()
+    assert sum(received > placed + timedelta(hours=2) for received, placed in taken) == 0
+
+
+def test_history_ships_with_real_carriers_and_settles_after_the_refund_window(seeded_app, session):
+    shipped = list(session.scalars(select(Shipment).where(Shipment.shipped_at.is_not(None))))
+    assert {s.carrier for s in shipped} == {"顺丰速运", "中通快递", "中国邮政 EMS", "京东物流"}
+    assert all(s.tracking_no and s.shipped_at >= s.order.paid_at for s in shipped)
+    settled = [s for s in shipped if s.status == "settled"]
+    assert len(settled) > len(shipped) / 2
+    window = timedelta(days=seeded_app.config["REFUND_WINDOW_DAYS"])
+    assert all(s.delivered_at + window <= s.settled_at for s in settled)
+    assert any(s.status == "awaiting_fulfilment" for s in session.scalars(select(Shipment)))  # work for today
+
+
+def test_history_refunds_whole_orders_lines_with_restock_and_amounts(session):
+    refunds = list(session.scalars(select(Refund)))
+    assert all(r.status == "succeeded" for r in refunds)
+    whole = [r for r in refunds if r.amount_fen == r.payment.amount_fen]
+    lines = [r for r in refunds if r.restock and r.amount_fen < r.payment.amount_fen]
+    amount = [r for r in refunds if all(rl.quantity == 0 for rl in r.lines)]
+    assert len(whole) >= 3 and len(lines) >= 3 and len(amount) >= 3
+    assert all(sum(rl.quantity for rl in r.lines) == 1 for r in lines)
+    after_settlement = [r for r in refunds if any(
+        s.settled_at is not None and s.settled_at < r.created_at for s in r.order.shipments)]
+    assert len(after_settlement) >= 3
+
+
+def test_history_pays_out_monthly_and_households_get_their_parts(session):
+    from shop.payouts.services import list_waiting_handovers
+
+    runs = list(session.scalars(select(PayoutRun).order_by(PayoutRun.created_at)))
+    assert len({local_month(run.created_at) for run in runs}) >= 10
+    paid = list(session.scalars(select(Payout).where(Payout.status == "paid")))
+    assert len(paid) >= 50 and all(p.reference and p.paid_at >= p.created_at for p in paid)
+    assert count(session, Handover) >= 500
+    waiting = list_waiting_handovers(10_000)
+    assert waiting, "some households still wait for the last payout"
+    assert {payout.run_id for payout, _row in waiting} <= {run.id for run in runs[-2:]}  # older runs: all handed over
+    for handover in session.scalars(select(Handover).limit(200)):
+        payout = session.get(Payout, handover.payout_id)
+        assert payout.paid_at.astimezone(SHOP_TZ).date() <= handover.handed_over_on
+
+
+def test_history_window_is_whole_months_up_to_two_hours_ago(session):
+    from datetime import datetime, timezone
+
+    from shop.seed import seed_demo
+    from shop.seed_history import history_window
+
+    now = datetime(2026, 11, 30, 0, 22, tzinfo=timezone.utc)  # 08:22 in Longnan
+    start, end = history_window(12, now)
+    assert start.astimezone(SHOP_TZ).replace(tzinfo=None) == datetime(2025, 12, 1)
+    assert end == now - timedelta(hours=2)
+    assert history_window(1, now)[0].astimezone(SHOP_TZ).replace(tzinfo=None) == datetime(2026, 11, 1)
+    for months in (0, 13):
+        with pytest.raises(ValueError):
+            history_window(months, now)
+        with pytest.raises(ValueError):
+            seed_demo(months)
