@@ -30,7 +30,7 @@ class Config:
     # For tests and local development only: a Stripe-compatible server.
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
     STRIPE_WALLETS = os.environ.get("STRIPE_WALLETS", "") == "1"
-    STRIPE_TIMEOUT_SECONDS = _int("STRIPE_TIMEOUT_SECONDS", 20)
+    STRIPE_TIMEOUT_SECONDS = _int("STRIPE_TIMEOUT_SECONDS", 8)
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     # "console": never send, only log who a mail was for and its subject (never its body).

@@ -29,8 +29,12 @@ def index():
 @bp.get("/<number>")
 @login_required
 def detail(number: str):
+    from shop.payments.stripe_checkout import last_payment_failed
+
     order = _own_order(number)
-    return render_template("orders/detail.html", order=order, form=FlaskForm(), support=summarize_support(order.id))
+    failed = order.status == "pending_payment" and last_payment_failed(order.id)
+    return render_template("orders/detail.html", order=order, form=FlaskForm(), support=summarize_support(order.id),
+                           payment_failed=failed)
 
 
 @bp.post("/<number>/cancel")

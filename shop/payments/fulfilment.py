@@ -1,6 +1,7 @@
 """Applying what Stripe says about a Checkout Session to its order, idempotently. The webhook and the
 return page both call these; every change is a conditional UPDATE or a row under a unique key, so
 two events for one session, or an event and a page load, take effect once, and never backwards."""
+from flask import current_app
 from sqlalchemy import select, update
 
 from shop.extensions import db
@@ -20,7 +21,7 @@ def find_session_order(session: dict) -> tuple[Order | None, CheckoutAttempt | N
         return db.session.get(Order, attempt.order_id), attempt
     meta = session.get("metadata") or {}
     ref = str(session.get("client_reference_id") or meta.get("order_id") or "")
-    order = db.session.get(Order, int(ref)) if ref.isdigit() and len(ref) < 10 else None
+    order = db.session.get(Order, int(ref)) if ref.isdecimal() and len(ref) < 10 else None
     if order is None or meta.get("order_number") != order.number:  # ids alone are guessable
         return None, None
     return order, None
@@ -41,6 +42,8 @@ def flag_payment(order: Order, reason: str, ref: str, amount_fen: int, currency:
                            currency=currency.upper(), detail=detail[:300])
         db.session.add(flag)
         db.session.flush()
+        current_app.logger.warning("payment flagged for review: order %s, reason %s, paid %s %s, due %s %s",
+                                   order.number, reason, amount_fen, currency.upper(), order.total_fen, order.currency)
     return flag
 
 
@@ -102,8 +105,14 @@ def apply_checkout_session(session: dict) -> tuple[str, Refund | None]:
     if session.get("status") != "complete":
         return ("paid" if order.status in PAID_STATES else "open"), None
     if session.get("payment_status") == "unpaid":  # a delayed method: wait for async_payment_*
-        _set_attempt(attempt, "processing", ("creating", "open", "failed", "expired"))
-        return ("paid" if order.status in PAID_STATES else "processing"), None
+        _set_attempt(attempt, "processing", ("creating", "open"))  # never back from failed or expired
+        if order.status in PAID_STATES:
+            return "paid", None
+        if attempt is not None:
+            db.session.refresh(attempt)
+            if attempt.status == "failed":  # async_payment_failed came first: the buyer may pay again
+                return "failed", None
+        return "processing", None
     if session.get("payment_status") != "paid":
         return "ignored", None
     ref = session.get("payment_intent") or session["id"]

@@ -233,16 +233,28 @@ def send_refund(refund: Refund) -> str:
 
     params = {"payment_intent": refund.payment.provider_ref, "amount": refund.amount_fen,
               "metadata": {"order_id": str(refund.order_id), "refund_id": str(refund_id)}}
-    key = refund.idempotency_key
+    key, provider_ref, intent = refund.idempotency_key, refund.provider_ref, refund.payment.provider_ref
     db.session.commit()
     try:
-        answer = gateway.create_refund(params, key)
+        if provider_ref:  # Stripe took it and said pending: ask how it stands, never create it again
+            answer = gateway.retrieve_refund(provider_ref)
+        else:
+            answer = gateway.create_refund(params, key)
     except gateway.GatewayError as error:
-        if not error.retry_same:
+        if error.retry_same or provider_ref:
+            return "pending"  # unknown: retrying with the same key (or id) finds the refund if it was made
+        answer = None
+        if error.server_error:  # a 500 may have made it, and the same key only replays the 500: look it up
+            try:
+                answer = gateway.find_refund(intent, refund_id)
+            except gateway.GatewayError:
+                return "pending"
+            if answer is None and not error.replayed:
+                return "pending"  # look again on the next run
+        if answer is None:
             fail_refund(refund_id, str(error))
             db.session.commit()
             return "failed"
-        return "pending"  # unknown: retrying with the same key returns the refund if it was made
     return record_provider_refund(refund_id, answer)
 
 
@@ -267,7 +279,7 @@ def sync_provider_refund(answer: dict) -> str:
     """Apply a refund.* event: settle or fail our refund, or flag one made outside the shop; flush."""
     meta = answer.get("metadata") or {}
     refund = db.session.scalar(select(Refund).where(Refund.provider_ref == answer["id"]))
-    if refund is None and str(meta.get("refund_id", "")).isdigit():
+    if refund is None and (ref := str(meta.get("refund_id", ""))).isdecimal() and len(ref) < 10:
         refund = db.session.get(Refund, int(meta["refund_id"]))
     status = answer.get("status")
     if refund is not None:

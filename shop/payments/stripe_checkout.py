@@ -47,6 +47,12 @@ def latest_attempt(order_id: int) -> CheckoutAttempt | None:
                              .order_by(CheckoutAttempt.attempt.desc()).limit(1))
 
 
+def last_payment_failed(order_id: int) -> bool:
+    """Return True if the buyer's latest Stripe payment for the order failed (e.g. a delayed bank payment)."""
+    attempt = latest_attempt(order_id)
+    return attempt is not None and attempt.status == "failed" and attempt.session_id is not None
+
+
 def _usable(attempt: CheckoutAttempt | None, now) -> bool:
     if attempt is None:
         return False
@@ -164,7 +170,7 @@ def session_to_check(order: Order, session_id: str | None) -> CheckoutAttempt | 
 def confirm_return(order: Order, session_id: str | None):
     """Ask Stripe how the buyer's payment stands and apply it as the webhook would; return (state, refund).
 
-    state is paid, processing, unpaid, review (money arrived but does not fit the order), refunding
+    state is paid, processing, failed (a delayed payment failed: pay again), unpaid, review (money arrived but does not fit the order), refunding
     (paid too late or twice) or unknown (Stripe could not be asked). Calling it again changes nothing."""
     from shop.payments.fulfilment import PAID_STATES, apply_checkout_session
 
@@ -181,7 +187,7 @@ def confirm_return(order: Order, session_id: str | None):
     outcome, refund = apply_checkout_session(session)
     db.session.commit()
     states = {"paid": "paid", "already": "paid", "processing": "processing", "mismatch": "review",
-              "refund": "refunding"}
+              "refund": "refunding", "failed": "failed"}
     if outcome == "already":
         db.session.refresh(order)
         return ("paid" if order.status in PAID_STATES else "refunding"), None

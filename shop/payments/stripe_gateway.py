@@ -1,5 +1,7 @@
 """The one module that talks to Stripe. Everything it returns is plain dicts; every failure is a
 GatewayError that says whether repeating the same request (same idempotency key) can help."""
+import json
+import time
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -11,11 +13,17 @@ from flask import current_app
 class GatewayError(Exception):
     """Stripe did not do what was asked, or we cannot tell whether it did."""
 
-    def __init__(self, message: str, retry_same: bool):
+    def __init__(self, message: str, retry_same: bool, server_error: bool = False, replayed: bool = False):
         super().__init__(message)
         # True when Stripe may not have seen or finished the request (timeout, reset, 429, 409):
         # repeating it with the same key is safe and returns what was done, if anything was.
         self.retry_same = retry_same
+        # A 5xx: Stripe may or may not have done it, and repeating the key replays the same error.
+        self.server_error = server_error
+        self.replayed = replayed  # Stripe replayed the answer it saved for this key
+
+
+TOLERANCE_SECONDS = 300  # a webhook signed further in the past or the future is refused
 
 
 class BadSignature(Exception):
@@ -24,7 +32,8 @@ class BadSignature(Exception):
 
 def _client(session: requests.Session, retries: int) -> stripe.StripeClient:
     config = current_app.config
-    http = stripe.RequestsClient(timeout=config["STRIPE_TIMEOUT_SECONDS"], session=session)
+    total = config["STRIPE_TIMEOUT_SECONDS"]
+    http = stripe.RequestsClient(timeout=(min(3, total), total), session=session)  # (connect, read)
     bases = {"api": config["STRIPE_API_BASE"]} if config.get("STRIPE_API_BASE") else None
     return stripe.StripeClient(config["STRIPE_SECRET_KEY"], base_addresses=bases, http_client=http,
                                max_network_retries=retries)
@@ -40,7 +49,9 @@ def _call(method, *args, idempotency_key: str | None = None, **params) -> dict:
     except (stripe.APIConnectionError, stripe.RateLimitError) as e:
         raise GatewayError(str(e), retry_same=True) from e
     except stripe.StripeError as e:
-        raise GatewayError(str(e), retry_same=e.http_status == 409) from e
+        replayed = str((e.headers or {}).get("idempotent-replayed", "")).lower() == "true"
+        raise GatewayError(str(e), retry_same=e.http_status == 409, server_error=(e.http_status or 0) >= 500,
+                           replayed=replayed) from e
     finally:
         session.close()
 
@@ -68,6 +79,13 @@ def create_refund(params: dict, idempotency_key: str) -> dict:
 def retrieve_refund(refund_id: str) -> dict:
     """Return Stripe's current view of a refund."""
     return _call(lambda c: c.v1.refunds.retrieve, refund_id)
+
+
+def find_refund(payment_intent: str, refund_id: int) -> dict | None:
+    """Return the Stripe refund of this payment made for our refund row (metadata refund_id), or None."""
+    page = _call(lambda c: c.v1.refunds.list, payment_intent=payment_intent, limit=100)
+    return next((r for r in page.get("data") or [] if r.get("payment_intent") == payment_intent
+                 and (r.get("metadata") or {}).get("refund_id") == str(refund_id)), None)
 
 
 def create_transfer(params: dict, idempotency_key: str) -> dict:
@@ -98,16 +116,32 @@ def list_refunds(since: datetime) -> Iterator[dict]:
     return _list(lambda c: c.v1.refunds, since)
 
 
+def _timestamp(signature_header: str) -> int | None:
+    stamps = [part[2:] for part in signature_header.split(",") if part.strip().startswith("t=")]
+    return int(stamps[0]) if stamps and stamps[0].strip().isdecimal() and len(stamps[0]) < 20 else None
+
+
 def verify_event(payload: bytes, signature_header: str | None) -> dict:
-    """Return the event if the raw payload is signed with one of our webhook secrets; else BadSignature."""
+    """Return the event if the raw payload is signed with one of our webhook secrets, within five minutes
+    of now either way, and is a JSON object; else BadSignature."""
     if not signature_header:
         raise BadSignature("missing Stripe-Signature header")
+    stamp = _timestamp(signature_header)
+    if stamp is not None and stamp > time.time() + TOLERANCE_SECONDS:  # the library checks the past only
+        raise BadSignature("timestamp too far in the future")
     secrets = [s.strip() for s in current_app.config["STRIPE_WEBHOOK_SECRET"].split(",") if s.strip()]
     for secret in secrets:  # more than one while the endpoint secret is being rolled
         try:
-            return stripe.Webhook.construct_event(payload, signature_header, secret).to_dict()
+            stripe.WebhookSignature.verify_header(payload, signature_header, secret, TOLERANCE_SECONDS)
         except stripe.SignatureVerificationError:
             continue
-        except ValueError as e:  # signed, but not JSON: still nothing we act on
+        except ValueError as e:  # not text: nothing we act on
             raise BadSignature(f"unreadable payload: {e}") from e
+        try:
+            event = json.loads(payload)
+        except (ValueError, RecursionError) as e:  # signed, but not JSON: still nothing we act on
+            raise BadSignature(f"unreadable payload: {e}") from e
+        if not isinstance(event, dict):
+            raise BadSignature("not an event")
+        return event
     raise BadSignature("no valid signature for our secret")

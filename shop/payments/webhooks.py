@@ -41,11 +41,31 @@ HANDLERS = {
 }
 
 
+# What the handlers read from an event's object, and the type each must have when present.
+FIELDS = {"id": str, "metadata": dict, "payment_intent": str, "client_reference_id": str, "status": str,
+          "payment_status": str, "currency": str, "amount_total": int, "amount": int, "amount_refunded": int}
+
+
+def _fits(value, kind) -> bool:
+    if value is None:
+        return True
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
+    if kind is str:
+        return isinstance(value, str) and len(value) <= 120
+    return isinstance(value, kind)
+
+
 def is_well_formed(event: dict) -> bool:
-    """Return True if a verified event has what the handlers read."""
-    obj = (event.get("data") or {}).get("object") if isinstance(event.get("data"), dict) else None
-    return isinstance(event.get("id"), str) and isinstance(event.get("type"), str) and isinstance(obj, dict) \
-        and isinstance(obj.get("id"), str)
+    """Return True if a verified event has what the handlers read, each of the right type and size."""
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not (isinstance(event.get("id"), str) and 0 < len(event["id"]) <= 120 and isinstance(event.get("type"), str)
+            and len(event["type"]) <= 80 and isinstance(obj, dict) and isinstance(obj.get("id"), str)):
+        return False
+    if obj.get("currency") is not None and len(str(obj["currency"])) != 3:
+        return False
+    return all(_fits(obj.get(name), kind) for name, kind in FIELDS.items())
 
 
 def record_event(event: dict) -> tuple[str, Refund | None]:

@@ -5,11 +5,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 
 from shop.extensions import db
 from shop.payments import backoffice
 from shop.payments.forms import FlagResolveForm, RefundCreateForm
-from shop.payments.refunds import RefundError, request_refund, send_refund
+from shop.payments.refunds import RefundError, get_refund_by_key, request_refund, send_refund
 from shop.staff.views import bp, staff_required
 from shop.web import first_error, page_arg
 
@@ -62,11 +63,17 @@ def order_refund(number: str):
         return render_template("staff/orders_detail.html", money=money, form=form, action=FlaskForm(),
                                **LABELS), 400
     quantities = {line.id: entry.data or 0 for line, entry in zip(money.order.lines, form.quantities)}
+    key = f"staff-{form.token.data}"
     try:
-        refund = request_refund(money.order, mode=form.mode.data, key=f"staff-{form.token.data}",
+        refund = request_refund(money.order, mode=form.mode.data, key=key,
                                 staff_id=current_user.id, amount_fen=getattr(form.amount, "parsed_fen", 0),
                                 quantities=quantities, restock=form.restock.data, reason=form.reason.data or "")
         db.session.commit()
+    except IntegrityError:  # the same form, submitted twice at once: the other request wrote the refund
+        db.session.rollback()
+        refund = get_refund_by_key(key)
+        if refund is None:
+            raise
     except RefundError as error:
         db.session.rollback()
         flash(str(error), "error")

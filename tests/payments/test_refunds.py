@@ -139,6 +139,13 @@ def test_a_refund_refused_by_stripe_is_failed_and_nothing_changes(app, fake_stri
     resp = staff.post(f"/staff/orders/{o['number']}/refund", data={"token": _token(staff, o["number"]),
                                                                   "mode": "whole"}, headers=EN,
                       follow_redirects=True)
+    # A 500 is "outcome unknown": the refund stays pending until Stripe is asked again.
+    assert "waiting for the payment service" in resp.get_data(as_text=True)
+    with app.app_context():
+        refund_id = _refunds()[0].id
+        assert _refunds()[0].status == "pending"
+    # The same key replays the 500, and Stripe lists no refund for it: now it is refused.
+    resp = staff.post(f"/staff/refunds/{refund_id}/retry", headers=EN, follow_redirects=True)
     assert "refused the refund" in resp.get_data(as_text=True)
     with app.app_context():
         assert _refunds()[0].status == "failed"
