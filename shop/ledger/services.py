@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.ledger.models import PAYABLE, PENDING_TO_PAYABLE, LedgerPosting, LedgerTransaction
 from shop.money import reverse_parts
@@ -118,6 +119,12 @@ def post_refund(refund_id: int, order_id: int, amount_fen: int, line_amounts: li
                                                      .order_by(Shipment.id).with_for_update())}
     for s in shipments.values():
         db.session.refresh(s)
+    # A payout run locks the cooperative, reads its payable balance and posts the payout: share-lock the
+    # cooperatives (in id order, as the run does) before this refund's transaction is written, so that it
+    # is numbered after any payout that could not see it, and a run that starts now waits to see it.
+    coop_ids = sorted({s.coop_id for s in shipments.values()})
+    db.session.execute(select(Cooperative.id).where(Cooperative.id.in_(coop_ids)).order_by(Cooperative.id)
+                       .with_for_update(read=True))
     left = line_parts_left(list(lines))
     entries = [Entry("cash", -amount_fen)]
     for line_id, fen in line_amounts:
