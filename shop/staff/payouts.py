@@ -84,32 +84,34 @@ def _refused(payout_id: int, message: str, **forms):
     return _detail(payout_id, code=400, **forms)
 
 
+def _confirm_bank_transfer(payout_id: int, form, form_name: str, confirm, refused: str, done: str, category: str):
+    """Mark a bank transfer paid or failed from its form: validate, confirm once, commit, say so."""
+    payout = get_payout(payout_id) or abort(404)
+    if not form.validate_on_submit():
+        return _refused(payout_id, first_error(form) or _("Please check the form."), **{form_name: form})
+    if payout.method != "bank" or not confirm(payout.id):
+        return _refused(payout_id, refused, **{form_name: form})
+    db.session.commit()
+    flash(done % {"number": payout.number}, category)
+    return redirect(url_for("staff.payout", payout_id=payout_id))
+
+
 @bp.post(f"/payouts/<{ID}:payout_id>/paid")
 @staff_required
 def payout_paid(payout_id: int):
-    payout = get_payout(payout_id) or abort(404)
     form = PayoutPaidForm()
-    if not form.validate_on_submit():
-        return _refused(payout_id, first_error(form) or _("Please check the form."), paid=form)
-    if payout.method != "bank" or not mark_payout_paid(payout.id, form.reference.data):
-        return _refused(payout_id, _("Only a bank transfer that is being sent can be marked paid."), paid=form)
-    db.session.commit()
-    flash(_("Payout %(number)s is marked paid.", number=payout.number), "success")
-    return redirect(url_for("staff.payout", payout_id=payout_id))
+    return _confirm_bank_transfer(payout_id, form, "paid", lambda pid: mark_payout_paid(pid, form.reference.data),
+                                  _("Only a bank transfer that is being sent can be marked paid."),
+                                  _("Payout %(number)s is marked paid."), "success")
 
 
 @bp.post(f"/payouts/<{ID}:payout_id>/failed")
 @staff_required
 def payout_failed(payout_id: int):
-    payout = get_payout(payout_id) or abort(404)
     form = PayoutFailForm()
-    if not form.validate_on_submit():
-        return _refused(payout_id, first_error(form) or _("Please check the form."), fail=form)
-    if payout.method != "bank" or not mark_payout_failed(payout.id, form.reason.data):
-        return _refused(payout_id, _("Only a bank transfer that is being sent can be marked failed."), fail=form)
-    db.session.commit()
-    flash(_("Payout %(number)s is marked failed. Retry it or cancel it.", number=payout.number), "warning")
-    return redirect(url_for("staff.payout", payout_id=payout_id))
+    return _confirm_bank_transfer(payout_id, form, "fail", lambda pid: mark_payout_failed(pid, form.reason.data),
+                                  _("Only a bank transfer that is being sent can be marked failed."),
+                                  _("Payout %(number)s is marked failed. Retry it or cancel it."), "warning")
 
 
 @bp.post(f"/payouts/<{ID}:payout_id>/retry")
