@@ -6,7 +6,7 @@ PORT ?= 5000
 export FLASK_APP := shop
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup translations db demo test-sqlite test-postgres bench clean
+.PHONY: run test setup translations db demo test-sqlite test-postgres bench bench-ledger clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test-postgres: setup
 
 bench: setup
 	$(BIN)/python bench/catalog_queries.py
+
+# The ledger at 1,000,000 order lines on PostgreSQL (BENCH_DATABASE_URL; BENCH_ARGS="--lines 100000" for a
+# quick run). See docs/PERFORMANCE.md.
+bench-ledger: setup
+	$(BIN)/python bench/ledger_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance

@@ -4,17 +4,21 @@ each against the bare SQL aggregates it needs.
     python bench/ledger_bench.py [--lines 1000000] [--households 10000] [--coops 100] [--runs 9] [--check-runs 3]
                                  [--only earnings|check] [--keep | --load-only] [--resume] [--budget SECONDS]
 
-BENCH_DATABASE_URL names the database (default postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench); it is
-dropped and created afresh (its name must contain "bench"), migrated through the app (flask_migrate.upgrade),
-and bulk-loaded with set-based SQL: counties, villages, cooperatives, households, products and variants,
-orders over 12 months with their shipments, order lines and line shares (1-3 households a line), payments,
-a few refunds, and the ledger exactly as the services write it (payment, refund, settlement, monthly payout
-and payout-paid transactions, in time order). `check_ledger()` must then find nothing: that proves the load is
-faithful. BENCH_LINES sets --lines too. --keep leaves the database in place at the end; --load-only loads
-it and stops; --resume takes the database of an earlier run, finishes its load if it was paused (--budget
-pauses a load between steps, for slow machines) and times it after migrating it to the newest revision.
+BENCH_DATABASE_URL names the database (default postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench; its
+name must contain "bench"). It is dropped and created afresh, migrated through the app (flask_migrate.upgrade)
+and bulk-loaded with set-based SQL (INSERT ... SELECT generate_series, COPY; foreign keys, unique constraints
+and indexes are dropped for the load and rebuilt from their definitions afterwards): counties, villages, 100
+cooperatives, 10,000 households, products and variants, orders over 12 months with their shipments, order
+lines and line shares (1-3 households a line), payments, a few refunds, and the ledger exactly as the services
+write it (payment, refund, settlement line by line, monthly payout and payout-paid transactions, numbered in
+time order). `check_ledger()` must then find nothing: that proves the load is faithful. Then VACUUM ANALYZE.
 
-Prints figures (medians of warm runs); it asserts nothing but the load's consistency.
+BENCH_LINES sets --lines too. --keep leaves the database in place at the end; --load-only loads it and stops;
+--resume takes the database of an earlier run, finishes its load if it was paused (--budget pauses a load
+between steps, for slow machines) and times it after migrating it to the newest revision.
+
+Prints figures (medians of warm runs, the timed functions taking turns); it asserts nothing but the load's
+consistency. docs/PERFORMANCE.md has the figures and how to read them.
 """
 import argparse
 import math
@@ -59,18 +63,25 @@ def pg_dsn(url: str, database: str | None = None) -> str:
     return u.set(drivername="postgresql", database=database or u.database).render_as_string(hide_password=False)
 
 
+def bench_database(url: str) -> str:
+    """The database's name, which must say it is a benchmark's: this script drops it."""
+    name = make_url(url).database or ""
+    if make_url(url).get_backend_name() != "postgresql" or "bench" not in name:
+        sys.exit(f"{url!r}: the benchmark needs a PostgreSQL database whose name contains 'bench' (it drops it)")
+    return name
+
+
 def create_database(url: str) -> None:
-    name = make_url(url).database
-    if "bench" not in name:
-        sys.exit(f"refusing to drop and create {name!r}: a benchmark database's name must contain 'bench'")
+    name = bench_database(url)
     with psycopg.connect(pg_dsn(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def drop_database(url: str) -> None:
+    name = bench_database(url)
     with psycopg.connect(pg_dsn(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # ---------------------------------------------------------------------------------------------- loading
@@ -607,17 +618,14 @@ def median_times(fns: dict, runs: int, warm: bool = True) -> dict[str, float]:
 _ACCOUNTS = str(ACCOUNTS)
 EARNINGS_SQL = (
     # What the page shows, as bare SQL: the cooperative's postings summed by account, kind, household and
-    # month (the period, its months, the balances and the households), and its sales summed per line and
-    # then by product.
+    # month (the period, its months, the balances and the households), and its sales by product.
     """SELECT account, kind, household_id, to_char(posted_at + INTERVAL '8 hours', 'YYYY-MM'), sum(amount_fen)
        FROM ledger_postings WHERE coop_id = %(c)s GROUP BY 1, 2, 3, 4""",
-    f"""SELECT l.product_slug, max(l.product_name_zh), max(l.product_name_en), x.kind, x.account, sum(x.fen),
-              sum(CASE WHEN x.kind = 'payment' AND x.account = 'commission' THEN l.quantity * x.n ELSE 0 END)
-       FROM (SELECT line_id, kind, account, sum(amount_fen) AS fen, count(*) AS n FROM ledger_postings
-             WHERE coop_id = %(c)s AND account IN {_ACCOUNTS} AND kind IN ('payment', 'refund')
-             AND line_id IS NOT NULL GROUP BY 1, 2, 3) x
-       JOIN order_lines l ON l.id = x.line_id
-       WHERE l.shipment_id IN (SELECT id FROM shipments WHERE coop_id = %(c)s) GROUP BY 1, 4, 5""",
+    f"""SELECT l.product_slug, max(l.product_name_zh), max(l.product_name_en), p.kind, p.account, sum(p.amount_fen),
+              sum(CASE WHEN p.kind = 'payment' AND p.account = 'commission' THEN l.quantity ELSE 0 END)
+       FROM ledger_postings p JOIN order_lines l ON l.id = p.line_id
+       WHERE p.coop_id = %(c)s AND p.account IN {_ACCOUNTS} AND p.kind IN ('payment', 'refund')
+         AND l.shipment_id IN (SELECT id FROM shipments WHERE coop_id = %(c)s) GROUP BY 1, 4, 5""",
 )
 EARNINGS_ONE_SQL = "SELECT kind, account, sum(amount_fen) FROM ledger_postings WHERE coop_id = %(c)s GROUP BY 1, 2"
 
@@ -773,6 +781,7 @@ def main() -> None:
     if args.households < args.coops or args.households % args.coops:
         sys.exit("--households must be a multiple of --coops")
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    bench_database(url)
     fresh = None
     t = time.perf_counter()
     if not args.resume:

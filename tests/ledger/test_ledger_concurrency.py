@@ -160,7 +160,7 @@ def test_a_refund_and_a_payout_run_overlapping_in_either_order(app, first):
         done = work[first]()
         db.session.flush()
         started.set()
-        finished.wait(2)  # the second one either finishes meanwhile, or waits for this commit
+        finished.wait(1)  # the second one either finishes meanwhile, or waits for this commit
         return done
 
     def second_work():
