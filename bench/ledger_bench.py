@@ -754,7 +754,8 @@ def bench(url: str, runs: int, check_runs: int, sizes: dict, only: set[str]) -> 
         print(f"{'  bare SQL the page needs (2 aggregates, raw connection)':<58}{ms(agg)}{1:>8.2f}")
         print(f"{'  build_earnings_report()':<58}{ms(figures['report'])}{figures['report'] / agg:>8.2f}")
         print(f"{'  GET /coop/earnings (signed-in test client)':<58}{ms(figures['page'])}{figures['page'] / agg:>8.2f}")
-        print(f"{'  (one bare GROUP BY kind, account: ' + ms(figures['agg_one']).strip() + ')':<58}")
+        print(f"{'  bare GROUP BY kind, account (too little for the page)':<58}{ms(figures['agg_one'])}"
+              f"{figures['page'] / figures['agg_one']:>8.2f} (page / it)")
     if "check" in only:
         agg = figures["agg_check"]
         print("ledger check, whole database")

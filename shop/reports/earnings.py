@@ -113,8 +113,8 @@ def build_earnings_report(coop_id: int, start: date | None = None, end: date | N
 
     One pass over the cooperative's postings, summed by account, kind, household and month, gives the
     period's figures and months, the balances now and each household's figures (the covering index
-    ix_ledger_postings_coop_report answers it without reading the table); a second sums the period's
-    sales per line and adds them up by product; a third names the households."""
+    ix_ledger_postings_coop_report answers it without reading the table); a second adds up the period's
+    sales by product; a third names the households."""
     report = EarningsReport(start, end)
     in_period = and_(*period_conditions(start, end)) if (start or end) else literal(True)
     month = local_month()
@@ -147,26 +147,22 @@ def build_earnings_report(coop_id: int, start: date | None = None, end: date | N
 
 
 def _products(coop_id: int, in_period) -> list[ProductRow]:
-    """Sales and refunds per product in the period, largest gross first. The postings are summed per line
-    first, and the lines looked up among the cooperative's shipments (a cooperative's line postings are
-    all on lines of its own shipments), so that only the cooperative's lines are read."""
+    """Sales and refunds per product in the period, largest gross first. The lines are looked up among the
+    cooperative's shipments (a cooperative's line postings are all on lines of its own shipments), so that
+    only its lines are read; every account (as the CHECK constraint allows) is named so that the index is
+    read by (cooperative, account, kind) ranges, skipping settlements and payouts."""
     names: dict[str, tuple[str, str]] = {}
     figures: dict[str, Figures] = defaultdict(Figures)
     units: dict[str, int] = defaultdict(int)
-    # Every account (as the CHECK constraint allows) is named so that the index is read by (cooperative,
-    # account, kind) ranges, skipping settlements and payouts.
-    per_line = (select(P.line_id, P.kind, P.account, func.sum(P.amount_fen).label("fen"), func.count().label("n"))
-                .where(P.coop_id == coop_id, P.account.in_(ACCOUNTS), P.kind.in_(SALE_KINDS), in_period,
-                       P.line_id.is_not(None))
-                .group_by(P.line_id, P.kind, P.account).subquery())
-    x = per_line.c
-    sold = and_(x.kind == "payment", x.account == "commission")
     for slug, zh, en, kind, account, total, qty in db.session.execute(
             select(OrderLine.product_slug, func.max(OrderLine.product_name_zh), func.max(OrderLine.product_name_en),
-                   x.kind, x.account, func.sum(x.fen), func.sum(case((sold, OrderLine.quantity * x.n), else_=0)))
-            .join(OrderLine, OrderLine.id == x.line_id)
-            .where(OrderLine.shipment_id.in_(select(Shipment.id).where(Shipment.coop_id == coop_id)))
-            .group_by(OrderLine.product_slug, x.kind, x.account)):
+                   P.kind, P.account, func.sum(P.amount_fen),
+                   func.sum(case((and_(P.kind == "payment", P.account == "commission"), OrderLine.quantity),
+                                 else_=0)))
+            .join(OrderLine, OrderLine.id == P.line_id)
+            .where(P.coop_id == coop_id, P.account.in_(ACCOUNTS), P.kind.in_(SALE_KINDS), in_period,
+                   OrderLine.shipment_id.in_(select(Shipment.id).where(Shipment.coop_id == coop_id)))
+            .group_by(OrderLine.product_slug, P.kind, P.account)):
         names[slug] = (zh, en)
         figures[slug].add(kind, account, int(total))
         units[slug] += int(qty or 0)
