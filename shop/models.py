@@ -1,5 +1,6 @@
 """Import every model so that metadata (and Alembic) sees all tables."""
 from shop.accounts.models import Address, User  # noqa: F401
+from shop.audit.models import AuditEvent  # noqa: F401
 from shop.catalog.models import Category, Product, ProductImage, Variant  # noqa: F401
 from shop.coops.models import Cooperative  # noqa: F401
 from shop.households.models import Household, HouseholdAccessLog  # noqa: F401

@@ -54,4 +54,7 @@ class HouseholdAccessLog(db.Model):
     action: Mapped[str] = mapped_column(String(30))
     # The households concerned, e.g. "17" or "17,18,20" for a list view.
     household_ids: Mapped[str] = mapped_column(String(2000), default="")
+    # For a reveal: which field was shown in full ("registry_code", "phone"); the client's address.
+    field: Mapped[str | None] = mapped_column(String(20))
+    ip: Mapped[str | None] = mapped_column(String(45))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

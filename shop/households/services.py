@@ -2,14 +2,15 @@
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from shop.audit.services import client_ip
 from shop.extensions import db
 from shop.households.models import Household, HouseholdAccessLog
 from shop.places.models import Village
 
 
-def log_household_access(user_id: int, action: str, household_ids: list[int]) -> None:
-    """Append who saw or changed which households."""
-    db.session.add(HouseholdAccessLog(user_id=user_id, action=action,
+def log_household_access(user_id: int, action: str, household_ids: list[int], field: str | None = None) -> None:
+    """Append who saw or changed which households (and which field, for a reveal), from where."""
+    db.session.add(HouseholdAccessLog(user_id=user_id, action=action, field=field, ip=client_ip(),
                                       household_ids=",".join(str(i) for i in household_ids)[:2000]))
     db.session.flush()
 
