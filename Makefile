@@ -28,17 +28,23 @@ run: demo
 	@echo "Serving the shop at http://127.0.0.1:$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# With TEST_DATABASE_URL the SQLite and PostgreSQL suites run side by side (one per core); each prints
+# its output when it ends.
 test: setup
-	$(MAKE) test-sqlite
-	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) test-postgres; \
+	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory -j2 -Otarget test-sqlite test-postgres; \
 	elif [ "$$CI" = "true" ]; then echo "CI needs TEST_DATABASE_URL for the PostgreSQL suite" >&2; exit 1; \
-	else echo "TEST_DATABASE_URL is not set: the PostgreSQL suite was not run."; fi
+	else $(MAKE) --no-print-directory test-sqlite; \
+	echo "TEST_DATABASE_URL is not set: the PostgreSQL suite was not run."; fi
+
+TEST_TMP := $(or $(TMPDIR),/tmp)/longnan-shop-tests
 
 test-sqlite: setup
-	env -u TEST_DATABASE_URL SHOP_SUITE=sqlite $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	mkdir -p $(TEST_TMP)
+	env -u TEST_DATABASE_URL SHOP_SUITE=sqlite $(BIN)/python -m pytest -q --basetemp=$(TEST_TMP)/sqlite $(PYTEST_ARGS)
 
 test-postgres: setup
-	SHOP_SUITE=postgres $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	mkdir -p $(TEST_TMP)
+	SHOP_SUITE=postgres $(BIN)/python -m pytest -q --basetemp=$(TEST_TMP)/postgres $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python bench/catalog_queries.py

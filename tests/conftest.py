@@ -17,6 +17,7 @@ IN_CI = os.environ.get("CI") == "true"
 def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives a real Chromium")
     config.addinivalue_line("markers", "postgres: needs PostgreSQL")
+    config.addinivalue_line("markers", "load: two gunicorn servers under load and faults (PostgreSQL, Redis)")
     if IN_CI and not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql") \
             and os.environ.get("SHOP_SUITE") == "postgres":
         raise pytest.UsageError("CI: the PostgreSQL suite needs TEST_DATABASE_URL")
@@ -26,7 +27,7 @@ def _fresh_database(base_url: str):
     """Create a uniquely named database next to TEST_DATABASE_URL's; return its URL and a dropper."""
     url = make_url(base_url)
     name = f"shop_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
 
@@ -63,7 +64,7 @@ def app(database_url, tmp_path_factory):
     class Cfg(TestConfig):
         SQLALCHEMY_DATABASE_URI = database_url
         # Room for the concurrency tests' 30 simultaneous buyers.
-        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 5, "max_overflow": 45, "pool_timeout": 10}
+        SQLALCHEMY_ENGINE_OPTIONS = {"pool_size": 5, "max_overflow": 45, "pool_timeout": 10, "pool_pre_ping": True}
         UPLOAD_DIR = str(tmp_path_factory.mktemp("uploads"))
 
     app = create_app(Cfg)
