@@ -6,7 +6,12 @@ PORT ?= 5000
 export FLASK_APP := shop
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test setup translations db demo test-sqlite test-postgres bench bench-ledger clean
+# Production: gunicorn with WEB_CONCURRENCY threaded workers; the environment holds the settings (docs/DEPLOY.md).
+WEB_CONCURRENCY ?= 4
+WEB_THREADS ?= 4
+BIND ?= 127.0.0.1:8000
+
+.PHONY: serve-prod run test setup translations db demo test-sqlite test-postgres bench bench-ledger clean
 
 $(BIN)/.installed: requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +50,11 @@ test-sqlite: setup
 test-postgres: setup
 	mkdir -p $(TEST_TMP)
 	SHOP_SUITE=postgres $(BIN)/python -m pytest -q --basetemp=$(TEST_TMP)/postgres $(PYTEST_ARGS)
+
+serve-prod: setup
+	SHOP_CONFIG=production $(BIN)/flask db upgrade
+	SHOP_CONFIG=production $(BIN)/gunicorn --workers $(WEB_CONCURRENCY) --worker-class gthread \
+	  --threads $(WEB_THREADS) --bind $(BIND) --graceful-timeout 20 'shop:create_app()'
 
 bench: setup
 	$(BIN)/python bench/catalog_queries.py
