@@ -63,3 +63,23 @@ def test_model_defaults_follow_the_held_clock(ctx):
         ctx.add(user)
         ctx.flush()
     assert user.created_at == MOMENT
+
+
+def test_order_numbers_and_trace_codes_carry_longnans_date_not_utcs(ctx):
+    from datetime import date
+
+    from shop.checkout.services import new_checkout_token, place_order
+    from shop.supply.services import record_supply_lot
+    from tests.factories import make_address, make_cart, make_household, make_product, make_user
+
+    product = make_product(units=5)
+    household = make_household(product.coop)
+    new_year = datetime(2026, 12, 31, 16, 12, tzinfo=timezone.utc)  # 00:12 on 1 January 2027 in Longnan
+    with clock_at(new_year):
+        lot = record_supply_lot(product.coop, product.variants[0].id, 3, date(2026, 12, 30),
+                                [(household.id, 3)], user_id=None)
+        user = make_user()
+        order = place_order(user, make_cart(user, (product.variants[0], 1)), make_address(user),
+                            new_checkout_token(), "zh")
+    assert "-2027-" in lot.trace_code
+    assert order.number.startswith("LN270101")

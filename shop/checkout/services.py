@@ -17,7 +17,7 @@ from shop.money import LotSource, split_line
 from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
 from shop.supply.models import LotShare
 from shop.supply.stock import OutOfStock, reserve_units
-from shop.types import utcnow
+from shop.types import today_local, utcnow
 
 
 class CheckoutError(Exception):
@@ -38,7 +38,7 @@ def get_order_by_token(buyer_id: int, token: str) -> Order | None:
 
 
 def _order_number() -> str:
-    return f"LN{utcnow():%y%m%d}{secrets.token_hex(4).upper()}"
+    return f"LN{today_local():%y%m%d}{secrets.token_hex(4).upper()}"  # the date in Longnan, not in UTC
 
 
 def _sources_by_line(allocations: dict[int, list[tuple[int, int]]]) -> dict[int, list[LotSource]]:

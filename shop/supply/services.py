@@ -119,7 +119,7 @@ def record_supply_lot(coop: Cooperative, variant_id: int | None, amount: int | s
                                                                                                 s[0] or 0))]
     db.session.add(lot)
     db.session.flush()
-    lot.trace_code = f"LN-{_trace_prefix(coop)}-{now:%Y}-{lot.id:05d}"
+    lot.trace_code = f"LN-{_trace_prefix(coop)}-{today_local():%Y}-{lot.id:05d}"  # Longnan's year
     db.session.flush()
     return lot
 
