@@ -1,7 +1,9 @@
 """Coop portal: supply lots, fulfilment and earnings (routes on the coop blueprint).
 
 Every route is for the signed-in manager's own cooperative; anything else is 404 on every method."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -16,7 +18,7 @@ from shop.extensions import db
 from shop.i18n import lang
 from shop.reports.earnings import build_earnings_report, earnings_csv
 from shop.reports.forms import PeriodForm
-from shop.supply.forms import LotAdjustForm, LotRecordForm
+from shop.supply.forms import LotAdjustForm, LotRecordForm, share_balance
 from shop.supply.services import (LotError, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
                                   list_coop_variants, list_lot_adjustments, list_lot_stock, record_supply_lot)
 
@@ -53,12 +55,35 @@ def lots():
                            stock=list_lot_stock(current_user.coop_id, variant_id))
 
 
+def _remember_last_lot(form: LotRecordForm) -> None:
+    session["last_lot"] = {"variant_id": form.variant_id.data, "unit": form.unit.data,
+                           "harvested_on": form.harvested_on.data.isoformat()}
+
+
+def _fill_from_last_lot(form: LotRecordForm) -> None:
+    """Start a new lot with the variant, unit and harvest date of the manager's previous one."""
+    last = session.get("last_lot") or {}
+    if last.get("variant_id") in {c.value for c in form.variant_id.choices}:
+        form.variant_id.data = last["variant_id"]
+    if last.get("unit") in ("units", "kg"):
+        form.unit.data = last["unit"]
+    try:
+        form.harvested_on.data = date.fromisoformat(last.get("harvested_on", ""))
+    except (TypeError, ValueError):
+        pass
+
+
 @bp.route("/lots/new", methods=["GET", "POST"])
 @manager_required
 def lot_new():
     coop = current_coop()
     form = _lot_form(coop.id)
-    if form.validate_on_submit():
+    status = 200
+    if request.method == "GET":
+        _fill_from_last_lot(form)
+    elif form.add_rows.data:  # "Add rows" without JavaScript: show the form again with everything typed
+        form.add_blank_rows()
+    elif form.validate_on_submit():
         try:
             lot = record_supply_lot(coop, form.variant_id.data, form.amount.data, form.harvested_on.data,
                                     form.share_entries(), current_user.id, unit=form.unit.data)
@@ -67,13 +92,17 @@ def lot_new():
         except LotError as e:
             db.session.rollback()
             form.form_errors.append(str(e))
+            status = 400
         else:
             db.session.commit()
+            _remember_last_lot(form)
             flash(_("Lot %(code)s recorded: %(n)d units are now on sale.", code=lot.trace_code,
                     n=lot.units_received), "success")
             return redirect(url_for("coop.lot_label", lot_id=lot.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("coop/lot_new.html", form=form, has_variants=bool(form.variant_id.choices[1:])), status
+    else:
+        status = 400
+    return render_template("coop/lot_new.html", form=form, has_variants=bool(form.variant_id.choices[1:]),
+                           balance=share_balance(form)), status
 
 
 @bp.get("/lots/<int(max=2147483647):lot_id>")
