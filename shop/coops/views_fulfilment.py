@@ -8,14 +8,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from shop.coops.fulfilment import (get_packing_slip, list_recently_shipped, list_shipments_to_ship,
                                    notify_buyer_shipped, ship_shipment)
 from shop.coops.portal import bp, current_coop, manager_required
 from shop.extensions import db
 from shop.i18n import lang
+from shop.orders.carriers import (BY_CODE, CARRIERS, OTHER, TrackingNumberError, carrier_label,
+                                  normalize_tracking)
 from shop.reports.earnings import build_earnings_report, earnings_csv
 from shop.reports.forms import PeriodForm
 from shop.supply.forms import LotAdjustForm, LotRecordForm, share_balance
@@ -24,14 +26,35 @@ from shop.supply.services import (LotError, NotOwned, adjust_lot, get_coop_lot, 
 
 
 class ShipmentShipForm(FlaskForm):
-    carrier = StringField(_l("Carrier"), validators=[
-        DataRequired(message=_l("Enter the carrier, for example 中国邮政 or 顺丰.")),
+    carrier = SelectField(_l("Carrier"), validate_choice=False, validators=[
+        AnyOf([c.code for c in CARRIERS] + [OTHER], message=_l("Choose the carrier that took the parcel."))])
+    carrier_other = StringField(_l("Other carrier's name"), validators=[
         Length(max=40, message=_l("Please use at most %(max)d characters."))])
     tracking_no = StringField(_l("Tracking number"), validators=[
         DataRequired(message=_l("Enter the tracking number from the carrier's receipt.")),
-        Regexp(r"^\s*[A-Za-z0-9-]{4,40}\s*$",
-               message=_l("A tracking number has 4 to 40 letters, digits or dashes."))])
+        Length(max=60, message=_l("Please use at most %(max)d characters."))])
     submit = SubmitField(_l("Mark shipped"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carrier.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(c.code, carrier_label(c)) for c in CARRIERS] + [SelectChoice(OTHER, _l("Other carrier"))]
+
+    def validate_carrier_other(self, field):
+        if self.carrier.data == OTHER and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the name of the carrier, for example 德邦快递."))
+
+    def validate_tracking_no(self, field):
+        try:
+            field.data = normalize_tracking(self.carrier.data, field.data)
+        except TrackingNumberError as e:
+            raise ValidationError(str(e)) from None
+
+    @property
+    def carrier_stored(self) -> str:
+        """The carrier as the shipment stores it: a listed carrier's Chinese name, or the name typed."""
+        listed = BY_CODE.get(self.carrier.data)
+        return listed.name_zh if listed else self.carrier_other.data.strip()
 
 
 def _own_lot(lot_id: int):
@@ -163,7 +186,7 @@ def shipment_ship(shipment_id: int):
         return redirect(url_for("coop.shipment_slip", shipment_id=shipment.id))
     if not form.validate_on_submit():
         return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 400
-    if not ship_shipment(shipment, form.carrier.data, form.tracking_no.data):
+    if not ship_shipment(shipment, form.carrier_stored, form.tracking_no.data):
         form.form_errors.append(_("This shipment is not waiting to be shipped; nothing was changed."))
         return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 409
     db.session.commit()

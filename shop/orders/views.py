@@ -5,11 +5,14 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from shop.extensions import db
+from shop.orders.carriers import carrier_name, tracking_url
 from shop.orders.services import (cancel_order, confirm_receipt, expire_if_due, get_buyer_order, list_buyer_orders,
                                   summarize_support)
 from shop.web import page_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+bp.add_app_template_filter(carrier_name, "carrier_name")
+bp.add_app_template_global(tracking_url, "tracking_url")
 
 
 def _own_order(number: str):
