@@ -1,4 +1,6 @@
 """Recording and correcting lots through the pages."""
+import re
+
 from sqlalchemy import func, select
 
 from shop.catalog.models import Variant
@@ -158,3 +160,14 @@ def test_the_form_remembers_the_last_variant_and_harvest_date_and_names_products
     page = client.get("/coop/lots/new", headers=EN).get_data(as_text=True)
     assert f'<option selected value="{variant}">' in page and 'value="2025-09-23"' in page
     assert '<option selected value="kg">' in page
+
+
+def test_lot_dates_are_shown_in_one_format_per_language(app, client):
+    manager, variant, households = _world(app)
+    log_in(client, manager)
+    client.post("/coop/lots/new", data=_form(variant, "3", [("own", "3")], harvested="2025-09-23"))
+    english = client.get("/coop/lots", headers=EN).get_data(as_text=True)
+    chinese = client.get("/coop/lots", headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert re.search(r"Harvested Sep 23, 2025, received [A-Z][a-z]{2} \d{1,2}, 20\d\d, \d{1,2}:\d\d\s?[AP]M", english)
+    assert re.search(r"2025年9月23日.*20\d\d年\d{1,2}月\d{1,2}日 \d{1,2}:\d\d", chinese)
+    assert "2025-09-23" not in english + chinese
