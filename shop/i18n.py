@@ -1,6 +1,6 @@
 """Language choice and bilingual fields."""
 from flask import Flask, has_request_context, request, session
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
@@ -25,9 +25,17 @@ def lang() -> str:
     return loc.language if loc else "zh"
 
 
+def local_date(value) -> str:
+    """Show a date (or the Shanghai day of a UTC datetime) in the current language: Sep 23, 2026 / 2026年9月23日."""
+    return format_date(value, "medium") if value else ""
+
+
 def local_time(value) -> str:
-    """Show a UTC datetime in the shop's time zone (Asia/Shanghai), in the current language."""
-    return format_datetime(value, "short") if value else ""
+    """Show a UTC datetime in Shanghai time, its date as local_date shows it: Sep 30, 2026, 3:04 PM."""
+    if not value:
+        return ""
+    pattern = get_locale().datetime_formats["medium"]  # how the language joins a date and a time
+    return pattern.format(format_time(value, "short"), local_date(value))
 
 
 def l10n(obj, field: str) -> str:
@@ -42,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["buyer_status_label"] = buyer_status_label
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["local_date"] = local_date
 
 
 STATUS_LABELS = {

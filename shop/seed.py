@@ -6,11 +6,9 @@ Everything is drawn from one `random.Random(2026)`, so two runs on the same day 
 only random-by-design values differ (picture file names, order numbers, checkout tokens). The history
 ends two hours before the run, and the demo buyer's four orders are placed at the time of the run.
 """
-import math
 import random
 from datetime import date, datetime, time, timedelta, timezone
 
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
 from sqlalchemy import select
 
 from shop.accounts.models import Address, User
@@ -23,6 +21,7 @@ from shop.places.models import County, Village
 from shop.seed_data import (ALNUM, CATEGORIES, COOPERATIVES, COUNTIES, FAMOUS_NAMES, GIVEN_FIRST, GIVEN_SECOND,
                             LOW_STOCK, PRODUCTS, SOLD_OUT_SKU, SURNAMES, VILLAGES)
 from shop.seed_history import HISTORY_MONTHS, add_history, history_window
+from shop.seed_pictures import product_pictures
 from shop.supply.models import SupplyLot
 from shop.supply.services import adjust_lot
 from shop.types import clock_at, utcnow
@@ -244,8 +243,12 @@ def _add_households(rng: random.Random, villages, coops) -> dict[str, list[House
 
 # --- products and variants ------------------------------------------------------------------
 
+# The alt text of a product's pictures, in the order product_pictures draws them.
+PICTURE_ALTS = (("{}", "{}"), ("{}（近景）", "{}, close up"), ("{}，摆在木板上", "{} on a wooden board"))
+
+
 def _add_products(rng, villages, categories, coops) -> list[tuple[dict, list[Variant]]]:
-    """Add each product, listed within weeks of its cooperative's approval, with its variants and picture."""
+    """Add each product, listed within weeks of its cooperative's approval, with its variants and pictures."""
     coop_county = {spec["key"]: _county_of(spec["village"]) for spec in COOPERATIVES}
     listed = []
     for spec in PRODUCTS:
@@ -263,8 +266,10 @@ def _add_products(rng, villages, categories, coops) -> list[tuple[dict, list[Var
                             price_fen=price_fen, net_weight_g=weight_g)
                     for size, zh, en, price_fen, weight_g in spec["variants"]]
         db.session.add_all(variants)
-        save_product_image(product, product_picture(spec["category"], spec["slug"]),
-                           alt_zh=spec["name_zh"], alt_en=spec["name_en"])
+        for position, (picture, (alt_zh, alt_en)) in enumerate(zip(
+                product_pictures(spec["category"], spec["slug"], views=2 + len(spec["slug"]) % 2), PICTURE_ALTS)):
+            save_product_image(product, picture, alt_zh=alt_zh.format(spec["name_zh"]),
+                               alt_en=alt_en.format(spec["name_en"]), position=position)
         listed.append((spec, variants))
     return listed
 
@@ -280,301 +285,3 @@ def _mark_stock_states() -> None:
             if lot.units_remaining > left:
                 adjust_lot(lot, left - lot.units_remaining,
                            "演示数据：在村里集市售出 / demo data: sold at the village market", None)
-
-
-# --- pictures -------------------------------------------------------------------------------
-
-SIZE = (1200, 900)
-# Background gradient (top, bottom) per category.
-PALETTE = {
-    "walnuts": ((247, 236, 214), (214, 186, 150)),
-    "pepper": ((252, 238, 228), (234, 186, 164)),
-    "olive-oil": ((240, 243, 218), (196, 208, 150)),
-    "herbs": ((247, 241, 228), (219, 204, 176)),
-    "honey": ((255, 246, 214), (240, 202, 122)),
-    "fungi": ((234, 238, 232), (184, 194, 180)),
-    "tea": ((236, 246, 228), (168, 206, 148)),
-}
-
-
-def product_picture(category: str, slug: str) -> Image.Image:
-    """Draw a simple, text-free picture suggesting a product of the category."""
-    rng = random.Random(f"{SEED}:{slug}")
-    top, bottom = PALETTE[category]
-    jitter = rng.randint(-10, 10)
-    top = tuple(max(0, min(255, c + jitter)) for c in top)
-    # A vertical gradient tilted a little, lighter at the top.
-    mask = (Image.linear_gradient("L").resize((512, 512)).rotate(rng.uniform(-30, 30), Image.Resampling.BILINEAR)
-            .crop((128, 128, 384, 384)))
-    mask = ImageOps.autocontrast(mask).resize(SIZE, Image.Resampling.BILINEAR)
-    image = Image.composite(Image.new("RGB", SIZE, bottom), Image.new("RGB", SIZE, top), mask)
-    shapes = DRAWERS[category](rng)
-    shadow = Image.new("L", SIZE, 0)
-    sd = ImageDraw.Draw(shadow)
-    for kind, points in shapes.shadows:
-        (sd.ellipse if kind == "ellipse" else sd.polygon)(points, fill=90)
-    shadow = shadow.filter(ImageFilter.BoxBlur(14))
-    image = Image.composite(Image.new("RGB", SIZE, tuple(int(c * 0.72) for c in bottom)), image, shadow)
-    draw = ImageDraw.Draw(image)
-    for paint in shapes.paints:
-        paint(draw)
-    return image
-
-
-class _Shapes:
-    def __init__(self):
-        self.shadows: list[tuple[str, object]] = []
-        self.paints: list = []
-
-    def shadow_ellipse(self, cx, cy, rx, ry, dx=12, dy=16):
-        self.shadows.append(("ellipse", (cx - rx + dx, cy - ry + dy, cx + rx + dx, cy + ry + dy)))
-
-    def shadow_polygon(self, points, dx=12, dy=16):
-        self.shadows.append(("polygon", [(x + dx, y + dy) for x, y in points]))
-
-
-def _vary(rng: random.Random, color: tuple[int, int, int], spread: int = 14) -> tuple[int, int, int]:
-    return tuple(max(0, min(255, c + rng.randint(-spread, spread))) for c in color)
-
-
-def _darker(color, f: float = 0.7):
-    return tuple(int(c * f) for c in color)
-
-
-def _rotated(points, cx, cy, angle):
-    ca, sa = math.cos(angle), math.sin(angle)
-    return [(cx + x * ca - y * sa, cy + x * sa + y * ca) for x, y in points]
-
-
-def _ellipse_points(rx, ry, n=48, wobble=()):
-    """Outline an ellipse, made irregular by (amplitude, frequency, phase) waves."""
-    pts = []
-    for i in range(n):
-        t = 2 * math.pi * i / n
-        k = 1 + sum(a * math.sin(f * t + p) for a, f, p in wobble)
-        pts.append((rx * k * math.cos(t), ry * k * math.sin(t)))
-    return pts
-
-
-def _waves(rng, amplitude, count=3):
-    return [(rng.uniform(0, amplitude), rng.randint(2, 5), rng.uniform(0, math.tau)) for _ in range(count)]
-
-
-def _leaf_points(length, width, n=16):
-    upper = [(-length / 2 + length * i / n, -width / 2 * math.sin(math.pi * i / n)) for i in range(n + 1)]
-    lower = [(x, -y) for x, y in reversed(upper[1:-1])]
-    return upper + lower
-
-
-def _spots(rng, count, margin=150, min_gap=170):
-    """Pick centres spread over the picture."""
-    spots = []
-    for _ in range(count * 30):
-        if len(spots) == count:
-            break
-        x, y = rng.randint(margin, SIZE[0] - margin), rng.randint(margin, SIZE[1] - margin)
-        if all((x - a) ** 2 + (y - b) ** 2 >= min_gap ** 2 for a, b in spots):
-            spots.append((x, y))
-    return spots
-
-
-def _draw_walnuts(rng):
-    s = _Shapes()
-    for cx, cy in _spots(rng, rng.randint(5, 8), min_gap=200):
-        rx = rng.randint(75, 105)
-        ry = int(rx * rng.uniform(0.82, 0.95))
-        angle = rng.uniform(-0.6, 0.6)
-        shade = rng.randint(-22, 16)
-        shell = (160 + shade, 112 + shade, 62 + shade // 2)
-        outline = _rotated(_ellipse_points(rx, ry, wobble=_waves(rng, 0.03)), cx, cy, angle)
-        crease = _rotated([(-rx * 0.92, 0), (-rx * 0.4, rng.uniform(-6, 6)), (rx * 0.2, rng.uniform(-6, 6)),
-                           (rx * 0.92, 0)], cx, cy, angle)
-        wrinkles = [_rotated([(rx * u, ry * v), (rx * (u + 0.25), ry * (v + rng.uniform(-0.2, 0.2)))], cx, cy, angle)
-                    for u, v in ((rng.uniform(-0.7, 0.3), rng.choice((-0.5, -0.3, 0.3, 0.5))) for _ in range(6))]
-        s.shadow_polygon(outline)
-
-        def paint(d, outline=outline, crease=crease, wrinkles=wrinkles, shell=shell):
-            d.polygon(outline, fill=shell, outline=_darker(shell, 0.6), width=4)
-            for w in wrinkles:
-                d.line(w, fill=_darker(shell, 0.78), width=3)
-            d.line(crease, fill=_darker(shell, 0.5), width=6, joint="curve")
-        s.paints.append(paint)
-    return s
-
-
-def _draw_pepper(rng):
-    s = _Shapes()
-    for cx, cy in _spots(rng, rng.randint(6, 9), min_gap=160):
-        leaf_angle = rng.uniform(0, math.tau)
-        leaf = _rotated(_leaf_points(rng.randint(110, 150), rng.randint(38, 50)), cx + 60 * math.cos(leaf_angle),
-                        cy + 60 * math.sin(leaf_angle), leaf_angle)
-        green = _vary(rng, (88, 132, 58))
-        berries = []
-        for _ in range(rng.randint(9, 18)):
-            r = rng.randint(10, 15)
-            bx, by = cx + rng.gauss(0, 32), cy + rng.gauss(0, 28)
-            berries.append((bx, by, r, _vary(rng, (192, 42, 32), 18), rng.random() < 0.45))
-        s.shadow_ellipse(cx, cy, 60, 52, 8, 10)
-
-        def paint(d, leaf=leaf, green=green, berries=berries):
-            d.polygon(leaf, fill=green, outline=_darker(green), width=2)
-            for bx, by, r, red, split in berries:
-                d.ellipse((bx - r, by - r, bx + r, by + r), fill=red, outline=_darker(red, 0.6), width=2)
-                if split:
-                    d.ellipse((bx - r * 0.4, by - r * 0.4, bx + r * 0.4, by + r * 0.4), fill=(28, 24, 24))
-                else:
-                    d.ellipse((bx - r * 0.55, by - r * 0.6, bx - r * 0.1, by - r * 0.15),
-                              fill=tuple(min(255, c + 50) for c in red))
-        s.paints.append(paint)
-    return s
-
-
-def _draw_olive_oil(rng):
-    s = _Shapes()
-    bx = rng.randint(380, 820)
-    w, h = rng.randint(210, 260), rng.randint(430, 500)
-    base = rng.randint(760, 820)
-    gold = _vary(rng, (214, 170, 40), 12)
-    glass = _vary(rng, (200, 160, 38), 6)
-    body = (bx - w // 2, base - h, bx + w // 2, base)
-    neck = (bx - 38, base - h - 150, bx + 38, base - h + 20)
-    cap = (bx - 46, base - h - 200, bx + 46, base - h - 140)
-    s.shadows.append(("polygon", [(body[0] + 20, body[1] + 30), (body[2] + 20, body[1] + 30),
-                                  (body[2] + 20, body[3] + 20), (body[0] + 20, body[3] + 20)]))
-    olives = []
-    for cx, cy in _spots(rng, rng.randint(5, 8), margin=110, min_gap=120):
-        if abs(cx - bx) < w // 2 + 90:
-            continue
-        color = _vary(rng, rng.choice(((112, 138, 52), (96, 122, 44), (78, 46, 68))), 10)
-        olives.append((cx, cy, rng.randint(34, 44), rng.uniform(-0.8, 0.8), color))
-        s.shadow_ellipse(cx, cy, 40, 30, 8, 10)
-
-    def paint(d):
-        d.rounded_rectangle(body, radius=48, fill=gold, outline=_darker(gold, 0.65), width=5)
-        d.rectangle(neck, fill=glass, outline=_darker(gold, 0.65), width=4)
-        d.rounded_rectangle(cap, radius=12, fill=(46, 76, 40))
-        d.rounded_rectangle((body[0] + 28, body[1] + 40, body[0] + 62, body[3] - 40), radius=16,
-                            fill=tuple(min(255, c + 40) for c in gold))
-        d.rectangle((body[0] + 12, body[1] + h * 0.42, body[2] - 12, body[1] + h * 0.7), fill=(246, 240, 220))
-        d.rectangle((body[0] + 12, body[1] + h * 0.52, body[2] - 12, body[1] + h * 0.6), fill=(90, 120, 60))
-        for cx, cy, r, angle, color in olives:
-            d.polygon(_rotated(_ellipse_points(r, r * 0.74), cx, cy, angle), fill=color, outline=_darker(color))
-            d.ellipse((cx - r * 0.4, cy - r * 0.45, cx - r * 0.05, cy - r * 0.15),
-                      fill=tuple(min(255, c + 60) for c in color))
-            leaf = _rotated(_leaf_points(90, 22), cx + 50, cy - 30, angle - 0.9)
-            d.polygon(leaf, fill=(132, 152, 118), outline=(98, 116, 86))
-    s.paints.append(paint)
-    return s
-
-
-def _draw_herbs(rng):
-    s = _Shapes()
-    for cx, cy in _spots(rng, rng.randint(4, 6), min_gap=230):
-        length, girth = rng.randint(200, 290), rng.randint(88, 128)
-        angle = rng.uniform(-0.9, 0.9)
-        shade = rng.randint(-16, 10)
-        root = (222 + shade, 198 + shade, 156 + shade)
-        outline = _rotated(_ellipse_points(length / 2, girth / 2, wobble=_waves(rng, 0.06)), cx, cy, angle)
-        rings = [_rotated([(x, -h), (x + rng.uniform(-6, 6), h)], cx, cy, angle)
-                 for x in range(int(-length * 0.35), int(length * 0.36), rng.randint(26, 38))
-                 for h in [girth * 0.4 * math.sqrt(max(0.0, 1 - (2 * x / length) ** 2))]]
-        tail = _rotated([(length / 2 - 6, 0), (length / 2 + rng.randint(30, 60), rng.randint(-20, 20))], cx, cy, angle)
-        s.shadow_polygon(outline)
-
-        def paint(d, outline=outline, rings=rings, tail=tail, root=root):
-            d.line(tail, fill=_darker(root, 0.7), width=6)
-            d.polygon(outline, fill=root, outline=_darker(root, 0.7), width=3)
-            for ring in rings:
-                d.line(ring, fill=_darker(root, 0.8), width=3)
-        s.paints.append(paint)
-    slices = [(x, y, rng.randint(38, 56)) for x, y in _spots(rng, rng.randint(3, 6), margin=80, min_gap=110)]
-
-    def paint_slices(d):
-        for x, y, r in slices:
-            d.ellipse((x - r, y - r, x + r, y + r), fill=(240, 226, 196), outline=(190, 160, 120), width=4)
-            d.ellipse((x - r * 0.55, y - r * 0.55, x + r * 0.55, y + r * 0.55), outline=(214, 192, 156), width=3)
-    s.paints.insert(0, paint_slices)
-    return s
-
-
-def _hexagon(cx, cy, r):
-    return [(cx + r * math.cos(math.pi / 3 * i), cy + r * math.sin(math.pi / 3 * i)) for i in range(6)]
-
-
-def _draw_honey(rng):
-    s = _Shapes()
-    jx, base = rng.randint(420, 780), rng.randint(770, 820)
-    w, h = rng.randint(300, 360), rng.randint(330, 390)
-    amber = _vary(rng, (214, 138, 24), 14)
-    body = (jx - w // 2, base - h, jx + w // 2, base)
-    lid = (jx - w // 2 + 10, base - h - 70, jx + w // 2 - 10, base - h + 6)
-    s.shadows.append(("polygon", [(body[0] + 20, body[1] + 20), (body[2] + 24, body[1] + 20),
-                                  (body[2] + 24, body[3] + 18), (body[0] + 20, body[3] + 18)]))
-    corner = rng.choice(((170, 170), (1030, 170), (170, 730), (1030, 730)))
-    comb = [(corner[0] + dx * 75, corner[1] + dy * 87 + (43.5 if dx % 2 else 0))
-            for dx in range(-2, 3) for dy in range(-1, 2)]
-    drops = [(rng.randint(body[0] + 40, body[2] - 40), rng.randint(30, 90)) for _ in range(rng.randint(2, 4))]
-
-    def paint(d):
-        for hx, hy in comb:
-            d.polygon(_hexagon(hx, hy, 50), fill=(246, 206, 110), outline=(214, 160, 62), width=5)
-        d.rounded_rectangle(body, radius=60, fill=amber, outline=_darker(amber, 0.6), width=5)
-        d.rounded_rectangle(lid, radius=14, fill=(150, 96, 52), outline=(110, 70, 36), width=4)
-        for x, length in drops:
-            d.rounded_rectangle((x - 12, lid[3] - 4, x + 12, lid[3] + length), radius=12, fill=_darker(amber, 0.9))
-        d.rounded_rectangle((body[0] + 30, body[1] + h * 0.38, body[2] - 30, body[1] + h * 0.68), radius=10,
-                            fill=(250, 236, 196), outline=(200, 160, 90), width=3)
-        d.rounded_rectangle((body[0] + 26, body[1] + 50, body[0] + 56, body[3] - 60), radius=15,
-                            fill=tuple(min(255, c + 45) for c in amber))
-    s.paints.append(paint)
-    return s
-
-
-def _draw_fungi(rng):
-    s = _Shapes()
-    for cx, cy in _spots(rng, rng.randint(6, 9), min_gap=170):
-        r = rng.randint(75, 110)
-        angle = rng.uniform(0, math.tau)
-        dark = _vary(rng, (52, 38, 36), 10)
-        wobble = _waves(rng, 0.12, 4)
-        outline = _rotated(_ellipse_points(r, r * rng.uniform(0.65, 0.85), n=72, wobble=wobble), cx, cy, angle)
-        inner = _rotated(_ellipse_points(r * 0.55, r * 0.4, wobble=wobble),
-                         cx + rng.randint(-10, 10), cy + rng.randint(-10, 10), angle)
-        folds = [_rotated([(r * 0.1, 0), (r * 0.65, r * rng.uniform(-0.35, 0.35))], cx, cy, angle + k)
-                 for k in (0.8, 2.2, 3.9, 5.2)]
-        s.shadow_polygon(outline)
-
-        def paint(d, outline=outline, inner=inner, folds=folds, dark=dark):
-            d.polygon(outline, fill=dark, outline=tuple(c + 40 for c in dark), width=5)
-            d.polygon(inner, fill=tuple(c + 26 for c in dark))
-            for f in folds:
-                d.line(f, fill=tuple(c + 18 for c in dark), width=4)
-        s.paints.append(paint)
-    return s
-
-
-def _draw_tea(rng):
-    s = _Shapes()
-    for cx, cy in _spots(rng, rng.randint(9, 14), margin=110, min_gap=130):
-        length, width = rng.randint(170, 240), rng.randint(60, 86)
-        angle = rng.uniform(0, math.tau)
-        green = _vary(rng, rng.choice(((78, 142, 62), (96, 160, 70), (64, 122, 56))), 12)
-        leaf = _rotated(_leaf_points(length, width), cx, cy, angle)
-        vein = _rotated([(-length / 2, 0), (length / 2, 0)], cx, cy, angle)
-        side = [_rotated([(x, 0), (x + length * 0.14, side_y * width * 0.36)], cx, cy, angle)
-                for x in (-length * 0.3, -length * 0.1, length * 0.1) for side_y in (-1, 1)]
-        s.shadow_polygon(leaf, 8, 12)
-
-        def paint(d, leaf=leaf, vein=vein, side=side, green=green):
-            d.polygon(leaf, fill=green, outline=_darker(green, 0.7), width=3)
-            d.line(vein, fill=tuple(min(255, c + 50) for c in green), width=4)
-            for v in side:
-                d.line(v, fill=tuple(min(255, c + 35) for c in green), width=2)
-        s.paints.append(paint)
-    return s
-
-
-DRAWERS = {
-    "walnuts": _draw_walnuts, "pepper": _draw_pepper, "olive-oil": _draw_olive_oil, "herbs": _draw_herbs,
-    "honey": _draw_honey, "fungi": _draw_fungi, "tea": _draw_tea,
-}

@@ -197,18 +197,28 @@ def test_lots_arrive_in_harvest_order(session):
                    for lot in lots)
 
 
-def test_every_product_has_a_picture_and_thumbnail_on_disk(seeded_app, session):
+def test_every_product_has_two_or_three_pictures_of_its_own_on_disk(seeded_app, session):
     upload_dir = seeded_app.config["UPLOAD_DIR"]
+    main_pictures = set()
     for product in session.scalars(select(Product)):
-        assert len(product.images) == 1
-        image = product.images[0]
-        for name, box in ((image.filename, (1600, 1600)), (image.thumb_filename, (480, 480))):
-            with Image.open(os.path.join(upload_dir, name)) as picture:
-                assert picture.format == "JPEG" and picture.mode == "RGB"
-                assert picture.width <= box[0] and picture.height <= box[1]
-                assert not picture.getexif()
-                if name == image.filename:
-                    assert picture.size == (image.width, image.height)
+        assert 2 <= len(product.images) <= 3
+        assert [i.position for i in product.images] == list(range(len(product.images)))
+        assert product.images[0].alt_en == product.name_en and product.name_zh in product.images[1].alt_zh
+        with Image.open(os.path.join(upload_dir, product.images[0].thumb_filename)) as thumb:
+            main_pictures.add(thumb.convert("L").resize((16, 12)).tobytes())
+        for image in product.images:
+            _check_picture_files(upload_dir, image)
+    assert len(main_pictures) == session.scalar(select(func.count()).select_from(Product))
+
+
+def _check_picture_files(upload_dir, image):
+    for name, box in ((image.filename, (1600, 1600)), (image.thumb_filename, (480, 480))):
+        with Image.open(os.path.join(upload_dir, name)) as picture:
+            assert picture.format == "JPEG" and picture.mode == "RGB"
+            assert picture.width <= box[0] and picture.height <= box[1]
+            assert not picture.getexif()
+            if name == image.filename:
+                assert picture.size == (image.width, image.height)
 
 
 def test_demo_logins_work_with_their_roles(session):

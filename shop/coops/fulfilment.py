@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.extensions import db
 from shop.mail import send_mail
+from shop.orders.carriers import carrier_name
 from shop.orders.models import SHIPPABLE_ORDER_STATUSES, Allocation, Order, OrderLine, Shipment
 from shop.orders.services import complete_order_if_delivered, deliver_shipment
 from shop.types import utcnow
@@ -71,7 +72,7 @@ def notify_buyer_shipped(shipment: Shipment) -> None:
         subject = _("Your order %(number)s is on its way", number=order.number)
         body = _("%(coop)s has shipped your parcel.\n\nCarrier: %(carrier)s\nTracking number: %(tracking)s\n\n"
                  "Follow your order here: %(url)s\n\nThank you for supporting Longnan's farming households.",
-                 coop=name, carrier=shipment.carrier, tracking=shipment.tracking_no,
+                 coop=name, carrier=carrier_name(shipment.carrier), tracking=shipment.tracking_no,
                  url=url_for("orders.detail", number=order.number, _external=True))
     try:
         send_mail(order.buyer.email, subject, body)

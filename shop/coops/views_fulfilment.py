@@ -1,35 +1,60 @@
 """Coop portal: supply lots, fulfilment and earnings (routes on the coop blueprint).
 
 Every route is for the signed-in manager's own cooperative; anything else is 404 on every method."""
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import StringField, SubmitField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from shop.coops.fulfilment import (get_packing_slip, list_recently_shipped, list_shipments_to_ship,
                                    notify_buyer_shipped, ship_shipment)
 from shop.coops.portal import bp, current_coop, manager_required
 from shop.extensions import db
 from shop.i18n import lang
+from shop.orders.carriers import (BY_CODE, CARRIERS, OTHER, TrackingNumberError, carrier_label,
+                                  normalize_tracking)
 from shop.reports.earnings import build_earnings_report, earnings_csv
 from shop.reports.forms import PeriodForm
-from shop.supply.forms import LotAdjustForm, LotRecordForm
+from shop.supply.forms import LotAdjustForm, LotRecordForm, share_balance
 from shop.supply.services import (LotError, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
                                   list_coop_variants, list_lot_adjustments, list_lot_stock, record_supply_lot)
 
 
 class ShipmentShipForm(FlaskForm):
-    carrier = StringField(_l("Carrier"), validators=[
-        DataRequired(message=_l("Enter the carrier, for example 中国邮政 or 顺丰.")),
+    carrier = SelectField(_l("Carrier"), validate_choice=False, validators=[
+        AnyOf([c.code for c in CARRIERS] + [OTHER], message=_l("Choose the carrier that took the parcel."))])
+    carrier_other = StringField(_l("Other carrier's name"), validators=[
         Length(max=40, message=_l("Please use at most %(max)d characters."))])
     tracking_no = StringField(_l("Tracking number"), validators=[
         DataRequired(message=_l("Enter the tracking number from the carrier's receipt.")),
-        Regexp(r"^\s*[A-Za-z0-9-]{4,40}\s*$",
-               message=_l("A tracking number has 4 to 40 letters, digits or dashes."))])
+        Length(max=60, message=_l("Please use at most %(max)d characters."))])
     submit = SubmitField(_l("Mark shipped"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.carrier.choices = [SelectChoice("", _l("Choose…"))] + [
+            SelectChoice(c.code, carrier_label(c)) for c in CARRIERS] + [SelectChoice(OTHER, _l("Other carrier"))]
+
+    def validate_carrier_other(self, field):
+        if self.carrier.data == OTHER and not (field.data or "").strip():
+            raise ValidationError(_l("Enter the name of the carrier, for example 德邦快递."))
+
+    def validate_tracking_no(self, field):
+        try:
+            field.data = normalize_tracking(self.carrier.data, field.data)
+        except TrackingNumberError as e:
+            raise ValidationError(str(e)) from None
+
+    @property
+    def carrier_stored(self) -> str:
+        """The carrier as the shipment stores it: a listed carrier's Chinese name, or the name typed."""
+        listed = BY_CODE.get(self.carrier.data)
+        return listed.name_zh if listed else self.carrier_other.data.strip()
 
 
 def _own_lot(lot_id: int):
@@ -53,12 +78,35 @@ def lots():
                            stock=list_lot_stock(current_user.coop_id, variant_id))
 
 
+def _remember_last_lot(form: LotRecordForm) -> None:
+    session["last_lot"] = {"variant_id": form.variant_id.data, "unit": form.unit.data,
+                           "harvested_on": form.harvested_on.data.isoformat()}
+
+
+def _fill_from_last_lot(form: LotRecordForm) -> None:
+    """Start a new lot with the variant, unit and harvest date of the manager's previous one."""
+    last = session.get("last_lot") or {}
+    if last.get("variant_id") in {c.value for c in form.variant_id.choices}:
+        form.variant_id.data = last["variant_id"]
+    if last.get("unit") in ("units", "kg"):
+        form.unit.data = last["unit"]
+    try:
+        form.harvested_on.data = date.fromisoformat(last.get("harvested_on", ""))
+    except (TypeError, ValueError):
+        pass
+
+
 @bp.route("/lots/new", methods=["GET", "POST"])
 @manager_required
 def lot_new():
     coop = current_coop()
     form = _lot_form(coop.id)
-    if form.validate_on_submit():
+    status = 200
+    if request.method == "GET":
+        _fill_from_last_lot(form)
+    elif form.add_rows.data:  # "Add rows" without JavaScript: show the form again with everything typed
+        form.add_blank_rows()
+    elif form.validate_on_submit():
         try:
             lot = record_supply_lot(coop, form.variant_id.data, form.amount.data, form.harvested_on.data,
                                     form.share_entries(), current_user.id, unit=form.unit.data)
@@ -67,13 +115,17 @@ def lot_new():
         except LotError as e:
             db.session.rollback()
             form.form_errors.append(str(e))
+            status = 400
         else:
             db.session.commit()
+            _remember_last_lot(form)
             flash(_("Lot %(code)s recorded: %(n)d units are now on sale.", code=lot.trace_code,
                     n=lot.units_received), "success")
             return redirect(url_for("coop.lot_label", lot_id=lot.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("coop/lot_new.html", form=form, has_variants=bool(form.variant_id.choices[1:])), status
+    else:
+        status = 400
+    return render_template("coop/lot_new.html", form=form, has_variants=bool(form.variant_id.choices[1:]),
+                           balance=share_balance(form)), status
 
 
 @bp.get("/lots/<int(max=2147483647):lot_id>")
@@ -134,7 +186,7 @@ def shipment_ship(shipment_id: int):
         return redirect(url_for("coop.shipment_slip", shipment_id=shipment.id))
     if not form.validate_on_submit():
         return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 400
-    if not ship_shipment(shipment, form.carrier.data, form.tracking_no.data):
+    if not ship_shipment(shipment, form.carrier_stored, form.tracking_no.data):
         form.form_errors.append(_("This shipment is not waiting to be shipped; nothing was changed."))
         return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 409
     db.session.commit()

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
+from shop.catalog.models import Product, ProductImage
 from shop.extensions import db
 from shop.orders.models import SHIPPABLE_ORDER_STATUSES, Allocation, LineShare, Order, OrderLine, Shipment
 from shop.supply.models import SupplyLot
@@ -108,10 +109,26 @@ def get_buyer_order(buyer_id: int, number: str) -> Order | None:
 
 
 def list_buyer_orders(buyer_id: int, page: int, per_page: int):
-    """Page through the buyer's orders, newest first, with their shipments."""
+    """Page through the buyer's orders, newest first, with their shipments and lines."""
     stmt = (select(Order).where(Order.buyer_id == buyer_id).order_by(Order.placed_at.desc(), Order.id.desc())
-            .options(selectinload(Order.shipments)))
+            .options(selectinload(Order.shipments).selectinload(Shipment.lines)))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def list_line_thumbnails(orders) -> dict[str, str]:
+    """Return the first photo's thumbnail of each product the orders' lines bought, by product slug (1 query)."""
+    slugs = {line.product_slug for order in orders for shipment in order.shipments for line in shipment.lines}
+    if not slugs:
+        return {}
+    rows = db.session.execute(select(Product.slug, ProductImage.thumb_filename).join(ProductImage.product)
+                              .where(Product.slug.in_(slugs))
+                              .order_by(Product.slug, ProductImage.position.desc(), ProductImage.id.desc()))
+    return {slug: thumb for slug, thumb in rows}  # the last row of a slug wins: its first photo
+
+
+def hold_seconds_left(order: Order, now: datetime | None = None) -> int:
+    """Return how many seconds an unpaid order still holds its units (0 once its time is up)."""
+    return max(int((order.expires_at - (now or utcnow())).total_seconds()), 0)
 
 
 def deliver_shipment(shipment_id: int, now: datetime | None = None) -> bool:

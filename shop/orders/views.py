@@ -5,11 +5,15 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from shop.extensions import db
-from shop.orders.services import (cancel_order, confirm_receipt, expire_if_due, get_buyer_order, list_buyer_orders,
-                                  summarize_support)
+from shop.orders.carriers import carrier_name, tracking_url
+from shop.orders.services import (cancel_order, confirm_receipt, expire_if_due, get_buyer_order, hold_seconds_left,
+                                  list_buyer_orders, list_line_thumbnails, summarize_support)
 from shop.web import page_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
+bp.add_app_template_filter(carrier_name, "carrier_name")
+bp.add_app_template_global(tracking_url, "tracking_url")
+bp.add_app_template_global(hold_seconds_left, "hold_seconds_left")
 
 
 def _own_order(number: str):
@@ -23,7 +27,7 @@ def _own_order(number: str):
 @login_required
 def index():
     orders = list_buyer_orders(current_user.id, page_arg(), current_app.config["PER_PAGE"])
-    return render_template("orders/index.html", orders=orders)
+    return render_template("orders/index.html", orders=orders, thumbs=list_line_thumbnails(orders.items))
 
 
 @bp.get("/<number>")

@@ -1,4 +1,6 @@
 """Supply lot forms. They list their fields; choices come from the manager's own cooperative."""
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField, StringField,
@@ -6,9 +8,12 @@ from wtforms import (DateField, FieldList, Form, FormField, IntegerField, Select
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from shop.forms import MAX_DB_INT
+from shop.i18n import l10n
 from shop.supply.services import MAX_LOT_UNITS
 
-SHARE_ROWS = 8  # enough rows for a delivery day without JavaScript; empty rows are ignored
+SHARE_ROWS = 5  # rows shown at first; "Add rows" (a plain submit, or the script) adds more, empty rows are ignored
+ADD_ROWS = 5
+MAX_SHARE_ROWS = 300
 OWN_STOCK = "own"
 
 
@@ -48,18 +53,31 @@ class LotRecordForm(FlaskForm):
         Length(max=12, message=_l("Please use at most %(max)d characters."))])
     harvested_on = DateField(_l("Harvested on"),
                              validators=[InputRequired(message=_l("Enter the harvest date."))])
-    shares = FieldList(FormField(LotShareRowForm), min_entries=SHARE_ROWS, max_entries=SHARE_ROWS)
+    shares = FieldList(FormField(LotShareRowForm), min_entries=SHARE_ROWS, max_entries=MAX_SHARE_ROWS)
+    add_rows = SubmitField(_l("Add %(n)d more rows", n=ADD_ROWS))
     submit = SubmitField(_l("Record lot and print label"))
 
     def set_choices(self, variants, households) -> None:
-        """Offer only the cooperative's own variants and member households."""
+        """Offer only the cooperative's own variants, and its member households grouped by village."""
         self.variant_id.choices = [SelectChoice("", _l("Choose…"))] + [
-            SelectChoice(v.id, f"{v.product.name_zh} · {v.name_zh} ({v.sku})") for v in variants]
+            SelectChoice(v.id, f"{l10n(v.product, 'name')} · {l10n(v, 'name')} ({v.sku})") for v in variants]
         self.unit.choices = _unit_choices()
-        people = [SelectChoice("", "—"), SelectChoice(OWN_STOCK, _l("The cooperative's own stock"))] + [
-            SelectChoice(str(h.id), h.head_name) for h in households]
+        self.people = [SelectChoice("", "—"), SelectChoice(OWN_STOCK, _l("The cooperative's own stock"))] + [
+            SelectChoice(str(h.id), h.head_name, optgroup=l10n(h.village, "name"))
+            for h in sorted(households, key=lambda h: (l10n(h.village, "name"), h.head_name, h.id))]
         for row in self.shares:
-            row.form.household.choices = people
+            row.form.household.choices = self.people
+
+    def add_blank_rows(self, n: int = ADD_ROWS) -> None:
+        """Append empty share rows (up to the maximum), keeping what was typed in the others."""
+        for _i in range(min(n, MAX_SHARE_ROWS - len(self.shares))):
+            self.shares.append_entry().form.household.choices = self.people
+
+    def row_template(self) -> LotShareRowForm:
+        """Return an empty row named shares-__i__-…, which the page's script copies to add rows."""
+        row = LotShareRowForm(formdata=None, prefix="shares-__i__-")
+        row.household.choices = self.people
+        return row
 
     def share_entries(self) -> list[tuple[int | None, str]]:
         """Return (household id or None for the cooperative's own stock, amount) for every filled row."""
@@ -86,3 +104,28 @@ class LotAdjustForm(FlaskForm):
     @property
     def units_delta(self) -> int:
         return -self.units.data if self.direction.data == "remove" else self.units.data
+
+
+def _typed_number(text: str | None) -> Decimal | None:
+    try:
+        value = Decimal((text or "").strip().replace(",", "").replace("，", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() and value > 0 else None
+
+
+def _plain(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
+def share_balance(form: LotRecordForm) -> dict:
+    """Compare the typed shares with the typed total, in the unit typed, for the running total line.
+
+    Returns state ("none", "match", "short" or "over") and the sum, total and difference as text."""
+    typed = (_typed_number(row.form.amount.data) for row in form.shares)
+    shares = sum((n for n in typed if n is not None), Decimal(0))
+    total = _typed_number(form.amount.data)
+    if total is None:
+        return {"state": "none", "sum": _plain(shares), "total": "", "diff": ""}
+    state = "match" if shares == total else "short" if shares < total else "over"
+    return {"state": state, "sum": _plain(shares), "total": _plain(total), "diff": _plain(abs(total - shares))}

@@ -72,15 +72,16 @@ def test_manager_publishes_records_a_lot_from_three_households_and_ships_what_a_
         page.get_by_role("link", name=number).click()
         expect(page.locator(".packing-slip")).to_contain_text(trace_code)
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
-        page.fill("input[name=carrier]", "中国邮政")
-        page.fill("input[name=tracking_no]", "EMS9876543210")
+        page.select_option("select[name=carrier]", "ems")
+        page.fill("input[name=tracking_no]", "1100 9876 54321")
         page.get_by_role("button", name="标记为已发货").click()
         expect(page.locator(".flash-success")).to_contain_text("运单号")
         page.goto("/coop/lots")
         expect(page.locator(".lot-remaining").first).to_have_text("7")
 
         buyer.goto(f"/orders/{number}")
-        expect(buyer.locator(".shipment")).to_contain_text("EMS9876543210")
+        expect(buyer.locator(".shipment")).to_contain_text("中国邮政 EMS 1100987654321")
+        expect(buyer.get_by_role("link", name="到快递公司网站查看物流")).to_have_attribute("href", re.compile("com=ems"))
         expect(buyer.locator(".shipment .badge")).to_have_text("已发货")
     finally:
         buyer_context.close()

@@ -137,3 +137,42 @@ def test_order_page_says_how_many_households_it_supports_without_names(app, clie
     page = client.get(f"/orders/{number}", headers=EN).get_data(as_text=True)
     assert f"supports 3 farming households in {village}" in page
     assert not any(name in page for name in names)
+
+
+def test_order_list_shows_each_orders_items_totals_and_shipment_states(app, client):
+    from shop.checkout.services import new_checkout_token, place_order
+    from shop.payments.services import mark_paid
+
+    with app.app_context():
+        user = make_user()
+        products = [make_product(coop=make_coop()) for _ in range(2)]
+        cart = make_cart(user, (products[0].variants[0], 2), (products[1].variants[0], 1))
+        order = place_order(user, cart, make_address(user), new_checkout_token(), "en")
+        mark_paid(order, "demo", f"demo_{order.number}", order.total_fen, order.currency)
+        db.session.commit()
+        user_id, number, total = user.id, order.number, order.total_fen
+        names = [(p.name_en, p.variants[0].name_en) for p in products]
+    log_in(client, user_id)
+    page = client.get("/orders", headers=EN).get_data(as_text=True)
+    assert number in page and f"¥{total / 100:,.2f}" in page
+    for product, variant in names:
+        assert product in page and variant in page
+    assert "× 2" in page and "× 1" in page and page.count("Being prepared") == 2
+
+
+def test_the_pay_page_says_when_the_hold_ends_and_what_happens_then(app, client):
+    user_id, address_id = _buyer_with_cart(app)
+    log_in(client, user_id)
+    client.post("/checkout", data={"address_id": address_id, "checkout_token": _checkout(client)})
+    with app.app_context():
+        order = db.session.scalar(select(Order))
+        number, expires_at = order.number, order.expires_at
+    with app.test_request_context(headers=EN):
+        from shop.i18n import local_time
+        when = local_time(expires_at)
+    for url in (f"/pay/{number}/demo", f"/orders/{number}", "/orders"):
+        page = client.get(url, headers=EN).get_data(as_text=True)
+        assert f"Your items are held until {when}." in page, url
+        assert "35 minutes left" in page or "34 minutes left" in page
+        assert "cancelled, nothing is charged and the items go back on sale" in page
+        assert 'data-seconds-left="' in page and "js/countdown.js" in page
