@@ -1,8 +1,9 @@
-"""Benchmark the ledger at scale on PostgreSQL: one cooperative's earnings page and a full `ledger check`,
-each against the bare SQL aggregates it needs.
+"""Benchmark the ledger at scale on PostgreSQL: one cooperative's earnings page, a full `ledger check` and
+the staff household report for a year (by village and by household: service, page and CLI) and dashboard, each
+against the bare SQL aggregates it needs.
 
     python bench/ledger_bench.py [--lines 1000000] [--households 10000] [--coops 100] [--runs 9] [--check-runs 3]
-                                 [--only earnings|check] [--keep | --load-only] [--resume] [--budget SECONDS]
+                                 [--only earnings|check|reports] [--keep | --load-only] [--resume] [--budget SECONDS]
 
 BENCH_DATABASE_URL names the database (default postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench; its
 name must contain "bench"). It is dropped and created afresh, migrated through the app (flask_migrate.upgrade)
@@ -45,7 +46,8 @@ from shop.money import reverse_parts  # noqa: E402
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench"
 LOADED = ("counties", "villages", "categories", "cooperatives", "households", "users", "products", "variants",
           "orders", "shipments", "order_lines", "line_shares", "payments", "refunds", "refund_lines",
-          "refund_shipping", "payout_runs", "payouts", "ledger_transactions", "ledger_postings")
+          "refund_shipping", "payout_runs", "payouts", "ledger_transactions", "ledger_postings",
+          "household_income_months")
 MONTHS = 12
 COUNTIES = (("wudu", "武都区", "Wudu"), ("chengxian", "成县", "Cheng"), ("wenxian", "文县", "Wen"),
             ("tanchang", "宕昌县", "Tanchang"), ("kangxian", "康县", "Kang"), ("xihe", "西和县", "Xihe"),
@@ -89,8 +91,8 @@ def drop_database(url: str) -> None:
 # The load runs in steps. Each one commits and is recorded in bench_load, so that a slow machine can load in
 # several runs (--budget, then --resume). Working tables are UNLOGGED bench_* tables, dropped at the end.
 
-STEPS = ("lines", "orders", "refunds", "transactions", "payment_postings", "settlements", "payouts", "keys",
-         "vacuum")
+STEPS = ("lines", "orders", "refunds", "transactions", "payment_postings", "settlements", "payouts",
+         "income_months", "keys", "vacuum")
 PENDING = ("retention_pending", "shipping_pending", "household_pending")
 PAYABLE = ("retention_payable", "shipping_payable", "household_payable")
 
@@ -466,6 +468,16 @@ def _step_settlements(cur, p: dict) -> None:
     cur.execute("ANALYZE ledger_postings")
 
 
+def _step_income_months(cur, p: dict) -> None:
+    """The reports' roll-up as shop.ledger.rollup.roll_up_income keeps it: household_payable settlement and
+    refund postings by household and Shanghai month (the load has no lots, so no units)."""
+    cur.execute("""INSERT INTO household_income_months (household_id, month, income_fen, units_milli, shares)
+         SELECT household_id, to_char(posted_at + interval '8 hours', 'YYYY-MM'), -sum(amount_fen), 0,
+                sum(CASE WHEN kind = 'settlement' THEN 1 ELSE 0 END)
+         FROM ledger_postings WHERE account = 'household_payable' AND kind IN ('settlement', 'refund')
+         GROUP BY 1, 2""")
+
+
 def _step_payouts(cur, p: dict) -> None:
     """Monthly payout runs as shop.payouts.services.run_payouts makes them: each cooperative owed at least
     the minimum is paid its payable balances (per account and household) as they stand at the run; Dr each
@@ -652,13 +664,95 @@ CHECK_SQL = (
 )
 
 
+# The household report's bare aggregate: the year's household_payable settlement and refund postings summed
+# by village or by household (no names, no units: less than the report shows).
+REPORT_SQL = """SELECT {key}, sum(p.amount_fen) FROM ledger_postings p JOIN households h ON h.id = p.household_id
+    WHERE p.account = 'household_payable' AND p.kind IN ('settlement', 'refund')
+      AND p.posted_at >= %(s)s AND p.posted_at < %(e)s GROUP BY 1"""
+
+
+def signed_in_client(app, **user):
+    """A test client signed in as a user with these fields (created if missing), as tests/factories.py log_in does."""
+    from shop.accounts.models import User
+    from shop.extensions import db
+
+    with app.app_context():
+        found = db.session.scalar(db.select(User).filter_by(**user))
+        if found is None:
+            found = User(email=f"bench-{'-'.join(map(str, user.values()))}@bench.test", display_name="bench", **user)
+            found.set_password("bench-pass-1")
+            db.session.add(found)
+            db.session.commit()
+        session_id = found.get_id()
+        db.session.remove()
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["_user_id"] = session_id
+        sess["_fresh"] = True
+    return client
+
+
+def report_figures(app, raw, runs: int) -> tuple[str, dict]:
+    """Time the staff household report for the last year of data, grouped by village and by household (service,
+    page, CLI), beside its bare aggregate, and the staff dashboard."""
+    import tempfile
+
+    from shop.extensions import db
+    from shop.reports.dashboard import build_dashboard
+    from shop.reports.income import IncomeFilter, build_income_report
+
+    last = raw.execute("SELECT max(posted_at) FROM ledger_postings WHERE account = 'household_payable'").fetchone()[0]
+    end = (last + timedelta(hours=8)).date()  # posted_at is naive UTC; the year ends on its Shanghai day
+    start = end - timedelta(days=364)
+    bounds = {"s": datetime.combine(start, datetime.min.time()) - timedelta(hours=8),
+              "e": datetime.combine(end + timedelta(days=1), datetime.min.time()) - timedelta(hours=8)}
+    staff = signed_in_client(app, is_staff=True)
+    runner = app.test_cli_runner()
+    out = os.path.join(tempfile.mkdtemp(), "households.csv")
+    query = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}"
+
+    def service(group):
+        def run():
+            with app.app_context():
+                build_income_report(IncomeFilter(start, end), group)
+                db.session.remove()
+        return run
+
+    def page(path):
+        def run():
+            response = staff.get(path)
+            assert response.status_code == 200, response.status_code
+        return run
+
+    def cli():
+        result = runner.invoke(args=["reports", "households", "--from", f"{start:%Y-%m-%d}", "--to",
+                                     f"{end:%Y-%m-%d}", "--output", out])
+        assert result.exit_code == 0, result.output
+
+    def dashboard():
+        with app.app_context():
+            build_dashboard()
+            db.session.remove()
+
+    def bare(key):
+        return lambda: raw.execute(REPORT_SQL.format(key=key), bounds).fetchall()
+
+    figures = median_times({
+        "agg_village": bare("h.village_id"), "report_village": service("village"),
+        "page_village": page(f"/staff/reports?{query}&group=village"),
+        "agg_household": bare("p.household_id"), "report_household": service("household"),
+        "page_household": page(f"/staff/reports?{query}&group=household"), "cli": cli,
+        "dashboard": dashboard, "dashboard_page": page("/staff"),
+    }, runs)
+    return f"{start} to {end}", figures
+
+
 def bench(url: str, runs: int, check_runs: int, sizes: dict, only: set[str]) -> None:
     class Cfg(Config):
         SQLALCHEMY_DATABASE_URI = url
         RATELIMIT_ENABLED = False
 
     app = create_app(Cfg)
-    from shop.accounts.models import User
     from shop.extensions import db
     from shop.ledger.check import check_ledger
     from shop.reports.earnings import build_earnings_report
@@ -714,18 +808,8 @@ def bench(url: str, runs: int, check_runs: int, sizes: dict, only: set[str]) -> 
             by_size = db.session.execute(db.text("SELECT coop_id, count(*) FROM ledger_postings "
                                                  "WHERE coop_id IS NOT NULL GROUP BY coop_id ORDER BY 2, 1")).all()
             coop_id, coop_postings = by_size[len(by_size) // 2]
-            manager = db.session.scalar(db.select(User).where(User.coop_id == coop_id))
-            if manager is None:
-                manager = User(email=f"manager{coop_id}@bench.test", display_name="经理", coop_id=coop_id)
-                manager.set_password("bench-pass-1")
-                db.session.add(manager)
-                db.session.commit()
-            session_id = manager.get_id()
             db.session.remove()
-        client = app.test_client()
-        with client.session_transaction() as sess:  # signed in as tests/factories.py log_in does
-            sess["_user_id"] = session_id
-            sess["_fresh"] = True
+        client = signed_in_client(app, coop_id=coop_id)
 
         def report():
             with app.app_context():
@@ -741,6 +825,9 @@ def bench(url: str, runs: int, check_runs: int, sizes: dict, only: set[str]) -> 
         figures |= median_times({"agg_one": lambda: run_raw([EARNINGS_ONE_SQL], {"c": coop_id}),
                                  "agg_page": lambda: run_raw(EARNINGS_SQL, {"c": coop_id}),
                                  "report": report, "page": page}, runs)
+    if "reports" in only:
+        period, report = report_figures(app, raw, runs)
+        figures |= report
     print(f"machine afterwards: {machine()}")
     raw.close()
     with app.app_context():
@@ -756,6 +843,21 @@ def bench(url: str, runs: int, check_runs: int, sizes: dict, only: set[str]) -> 
         print(f"{'  GET /coop/earnings (signed-in test client)':<58}{ms(figures['page'])}{figures['page'] / agg:>8.2f}")
         print(f"{'  bare GROUP BY kind, account (too little for the page)':<58}{ms(figures['agg_one'])}"
               f"{figures['page'] / figures['agg_one']:>8.2f} (page / it)")
+    if "reports" in only:
+        for group in ("village", "household"):
+            agg = figures[f"agg_{group}"]
+            print(f"staff household income report by {group}, {period}")
+            print(f"{'  bare SQL: sum of the year by ' + group + ' (raw connection)':<58}{ms(agg)}{1:>8.2f}")
+            print(f"{'  build_income_report()':<58}{ms(figures['report_' + group])}"
+                  f"{figures['report_' + group] / agg:>8.2f}")
+            print(f"{'  GET /staff/reports (signed-in test client)':<58}{ms(figures['page_' + group])}"
+                  f"{figures['page_' + group] / agg:>8.2f}")
+            if group == "household":
+                print(f"{'  flask reports households (CSV of every household)':<58}{ms(figures['cli'])}"
+                      f"{figures['cli'] / agg:>8.2f}")
+        print("staff dashboard")
+        print(f"{'  build_dashboard()':<58}{ms(figures['dashboard'])}")
+        print(f"{'  GET /staff (signed-in test client)':<58}{ms(figures['dashboard_page'])}")
     if "check" in only:
         agg = figures["agg_check"]
         print("ledger check, whole database")
@@ -775,7 +877,8 @@ def main() -> None:
     parser.add_argument("--load-only", action="store_true", help="load, keep the database and time nothing")
     parser.add_argument("--resume", action="store_true",
                         help="use the database of an earlier --keep/--load-only run: finish its load, then time it")
-    parser.add_argument("--only", choices=("earnings", "check"), help="time only the earnings page or the check")
+    parser.add_argument("--only", choices=("earnings", "check", "reports"),
+                        help="time only the earnings page, the check or the staff reports and dashboard")
     parser.add_argument("--budget", type=float, default=float(os.environ.get("BENCH_BUDGET", "inf")),
                         help="start no load step after this many seconds (go on later with --resume)")
     args = parser.parse_args()
@@ -809,7 +912,7 @@ def main() -> None:
     if args.load_only:
         return
     try:
-        bench(url, args.runs, args.check_runs, sizes, {args.only} if args.only else {"earnings", "check"})
+        bench(url, args.runs, args.check_runs, sizes, {args.only} if args.only else {"earnings", "check", "reports"})
     finally:
         if not args.keep:
             drop_database(url)

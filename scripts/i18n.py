@@ -25,7 +25,8 @@ def update() -> list[str]:
                           "--ignore-obsolete"], cwd=ROOT, check=True, capture_output=True)
     with PO.open("rb") as f:
         catalog = read_po(f)
-    return [m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and not m.string]
+    return [m.id if isinstance(m.id, str) else m.id[0] for m in catalog
+            if m.id and not (m.string if isinstance(m.string, str) else all(m.string))]
 
 
 def fill(path: str) -> None:

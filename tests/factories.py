@@ -17,6 +17,14 @@ def n() -> int:
     return next(_seq)
 
 
+def quick_user(**kw) -> User:
+    """A user who never signs in with a password (hashing one costs 0.2 s: too slow for hypothesis)."""
+    user = User(email=f"quick{n()}@example.test", display_name="Test", password_hash="!", **kw)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
 def make_village(county_name: str = "成县") -> Village:
     i = n()
     county = County(slug=f"county-{i}", name_zh=f"{county_name}{i}", name_en=f"County {i}")

@@ -1,7 +1,7 @@
 """Account forms. Every validator carries its own translated message, so no English leaks."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField, TelField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField, TelField
 from wtforms.validators import AnyOf, DataRequired, Email, EqualTo, Length
 
 from shop.accounts.services import LOCALES
@@ -104,3 +104,31 @@ class AddressEditForm(FlaskForm):
     def address_data(self) -> dict[str, str]:
         """Return the address fields, and only those, for the services."""
         return {name: self[name].data for name in ("province", "city", "district", "street", "recipient", "mobile")}
+
+
+# --- back office: users, for admins ----------------------------------------------------------------
+
+class UserSearchForm(FlaskForm):
+    """Find users by part of their e-mail and a role (read from the query string, so no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("E-mail contains"), filters=[lambda v: "".join(c for c in (v or "") if c.isprintable())
+                                                    .strip()[:254]], validators=[too_long(254)])
+    role = SelectField(_l("Role"), default="", choices=[SelectChoice(k, v) for k, v in (
+        ("", _l("All")), ("buyer", _l("Buyer")), ("coop_manager", _l("Coop manager")), ("staff", _l("Staff")),
+        ("admin", _l("Admin")), ("disabled", _l("Disabled")))])
+
+
+class StaffInviteForm(FlaskForm):
+    email = _email_field(_l("Email"))
+    display_name = StringField(_l("Name"), filters=[strip], validators=[
+        DataRequired(message=_l("Please enter the name of the new staff member.")), too_long(60)])
+    submit = SubmitField(_l("Invite"))
+
+
+class UserRoleForm(FlaskForm):
+    is_staff = BooleanField(_l("Staff"))
+    is_admin = BooleanField(_l("Admin"))
+    submit = SubmitField(_l("Save roles"))

@@ -3,6 +3,7 @@
 Functions flush and never commit; the view commits once, then sends mail.
 """
 import re
+import secrets
 import smtplib
 import unicodedata
 from functools import cache
@@ -158,6 +159,121 @@ def request_password_reset(email: str) -> None:
     except (OSError, smtplib.SMTPException):
         # The answer to the visitor must not depend on whether a mail went out.
         current_app.logger.exception("Could not send the password reset mail for user %s", user.id)
+
+
+# --- users, for admins ---------------------------------------------------------------------------
+
+USER_ROLES = ("buyer", "coop_manager", "staff", "admin", "disabled")
+
+
+class RoleError(Exception):
+    """The change would lock the shop out or is not allowed; the message is for the admin. The caller rolls back."""
+
+
+def list_users(email: str, role: str, page: int, per_page: int):
+    """Page through users whose e-mail contains `email`, in one role ("" for all), newest first (2 queries)."""
+    stmt = select(User).order_by(User.id.desc())
+    if email.strip():
+        stmt = stmt.where(User.email.contains(normalize_email(email), autoescape=True))
+    if role == "disabled":
+        stmt = stmt.where(User.is_active_account.is_(False))
+    elif role:
+        stmt = stmt.where(User.is_active_account.is_(True))
+        stmt = stmt.where({"buyer": ~User.is_staff & ~User.is_admin & User.coop_id.is_(None),
+                           "coop_manager": User.coop_id.is_not(None), "staff": User.is_staff,
+                           "admin": User.is_admin}[role])
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def invite_staff(email: str, display_name: str, admin_id: int) -> User:
+    """Create a staff login with a password nobody knows (the invitation sets the real one), audited;
+    raise EmailTaken if the e-mail is in use. The view sends the invitation after commit."""
+    from shop.audit.services import record_audit
+
+    email = normalize_email(email)
+    if get_user_by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(email=email, display_name=display_name.strip()[:60], is_staff=True)
+    user.set_password(secrets.token_urlsafe(32))
+    db.session.add(user)
+    db.session.flush()
+    record_audit("user_invited", f"user:{user.id}", f"{email} as staff", admin_id)
+    return user
+
+
+def send_staff_invitation(user: User) -> bool:
+    """Mail a new staff member a link to choose a password: a password-reset link, in Chinese then English."""
+    from flask_babel import force_locale
+
+    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    login = url_for("accounts.login", _external=True)
+    parts = []
+    for locale in LOCALES:
+        with force_locale(locale):
+            parts.append("\n\n".join([
+                _("Hello %(name)s,", name=user.display_name or user.email),
+                _("You are invited to the back office of the Longnan Village Shop."),
+                _("Open this link within one hour to choose your password:"), link,
+                _("Later, log in at %(url)s. If the link has expired, use “Forgot password” there.", url=login)]))
+    with force_locale("zh"):
+        subject = _("Your back-office account")
+    try:
+        send_mail(user.email, subject, "\n\n----------\n\n".join(parts))
+    except (OSError, smtplib.SMTPException):
+        current_app.logger.exception("Could not send the staff invitation to user %s", user.id)
+        return False
+    return True
+
+
+def _other_active_admins(user_id: int) -> int:
+    """How many active admins there are besides this user (their rows locked, so two demotions cannot race)."""
+    ids = db.session.scalars(select(User.id).where(User.is_admin.is_(True), User.is_active_account.is_(True),
+                                                   User.id != user_id).with_for_update()).all()
+    return len(ids)
+
+
+def change_roles(user: User, is_staff: bool, is_admin: bool, admin_id: int) -> bool:
+    """Set a user's staff and admin roles, audited; return whether anything changed. An admin cannot drop
+    their own admin role, and the last active admin keeps it (RoleError)."""
+    from shop.audit.services import record_audit
+
+    if user.is_admin and not is_admin:
+        if user.id == admin_id:
+            raise RoleError(_("You cannot remove your own admin role."))
+        if user.is_active and not _other_active_admins(user.id):
+            raise RoleError(_("This is the last active admin: make someone else admin first."))
+    old = (user.is_staff, user.is_admin)
+    if old == (is_staff, is_admin):
+        return False
+    user.is_staff, user.is_admin = is_staff, is_admin
+    db.session.flush()
+    record_audit("user_role_changed", f"user:{user.id}", f"{user.email}: staff {_yes(old[0])}→{_yes(is_staff)}, "
+                 f"admin {_yes(old[1])}→{_yes(is_admin)}", admin_id)
+    return True
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def set_login_enabled(user: User, enabled: bool, admin_id: int) -> bool:
+    """Disable a login (ending every session it has) or enable it again, audited; return whether it changed.
+    An admin cannot disable themselves, nor the last active admin (RoleError)."""
+    from shop.audit.services import record_audit
+
+    if user.is_active == enabled:
+        return False
+    if not enabled:
+        if user.id == admin_id:
+            raise RoleError(_("You cannot disable your own login."))
+        if user.is_admin and not _other_active_admins(user.id):
+            raise RoleError(_("This is the last active admin: make someone else admin first."))
+    user.is_active_account = enabled
+    if not enabled:
+        end_sessions(user)
+    db.session.flush()
+    record_audit("user_enabled" if enabled else "user_disabled", f"user:{user.id}", user.email, admin_id)
+    return True
 
 
 # --- addresses ---------------------------------------------------------------------------------

@@ -421,6 +421,8 @@ def _poor_fields(household: Household, propose_poor: bool, poor_since_year: int 
     if propose_poor:
         if poor_since_year is None:
             raise PortalError(_("Please enter the year the household was registered as poor."), "poor_since_year")
+        if household.poor_status != "proposed":  # a new proposal: staff's last decline no longer applies
+            household.poor_decline_reason = None
         household.poor_status, household.poor_since_year = "proposed", poor_since_year
     else:
         household.poor_status, household.poor_since_year = "none", None

@@ -18,7 +18,7 @@ from shop.extensions import db
 from shop.i18n import lang
 from shop.orders.carriers import (BY_CODE, CARRIERS, OTHER, TrackingNumberError, carrier_label,
                                   normalize_tracking)
-from shop.reports.earnings import build_earnings_report, earnings_csv
+from shop.reports.earnings import build_earnings_report, earnings_chart, earnings_csv
 from shop.reports.forms import PeriodForm
 from shop.supply.forms import LotAdjustForm, LotRecordForm, share_balance
 from shop.supply.services import (LotError, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
@@ -199,8 +199,8 @@ def shipment_ship(shipment_id: int):
 @manager_required
 def earnings():
     form = PeriodForm(request.args)
-    return render_template("coop/earnings.html", form=form,
-                           report=build_earnings_report(current_user.coop_id, *form.period()))
+    report = build_earnings_report(current_user.coop_id, *form.period())
+    return render_template("coop/earnings.html", form=form, report=report, chart=earnings_chart(report))
 
 
 @bp.get("/earnings/<any(products, months, households):table>.csv")

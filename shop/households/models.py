@@ -26,6 +26,8 @@ class Household(db.Model):
     # Registered-poor (建档立卡): a coop may propose it, only staff confirm it.
     poor_status: Mapped[str] = mapped_column(String(10), default="none")
     poor_since_year: Mapped[int | None]
+    # Why staff last declined a proposal, shown to the cooperative; cleared by a new proposal or a confirmation.
+    poor_decline_reason: Mapped[str | None] = mapped_column(String(300))
     registry_code: Mapped[str] = mapped_column(String(30), unique=True)
     phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -166,15 +166,15 @@ def _settlement_and_payouts() -> list[str]:
                .where(T.kind == "payout", P.account == "payout_transit").group_by(T.payout_id).subquery())
     paid_posted = select(T.payout_id).where(T.kind == "payout_paid").distinct().subquery()
     posted = -func.coalesce(transit.c.fen, 0)
-    for payout_id, amount, status, fen, paid in db.session.execute(
-            select(Payout.id, Payout.amount_fen, Payout.status, posted, paid_posted.c.payout_id.is_not(None))
+    for payout_id, amount, kind, status, fen, paid in db.session.execute(
+            select(Payout.id, Payout.amount_fen, Payout.kind, Payout.status, posted, paid_posted.c.payout_id.is_not(None))
             .outerjoin(transit, transit.c.payout_id == Payout.id)
             .outerjoin(paid_posted, paid_posted.c.payout_id == Payout.id)
-            .where(or_(posted != Payout.amount_fen,
+            .where(or_(posted != Payout.signed_fen,
                        and_(Payout.status == "paid", paid_posted.c.payout_id.is_(None)),
                        and_(Payout.status != "paid", paid_posted.c.payout_id.is_not(None))))
             .order_by(Payout.id)):
-        if int(fen) != amount:
+        if int(fen) != (-amount if kind == "reversal" else amount):
             problems.append(f"payout {payout_id} of {amount} fen is posted as {int(fen)}")
         if (status == "paid") != bool(paid):
             problems.append(f"payout {payout_id} is {status} but its payment is {'posted' if paid else 'missing'}")
@@ -182,10 +182,10 @@ def _settlement_and_payouts() -> list[str]:
 
 
 def _cash() -> list[str]:
-    """What the platform holds = payments received − refunds − payouts paid."""
+    """What the platform holds = payments received − refunds − payouts paid (+ transfers reversed)."""
     received = db.session.scalar(select(_sum(Payment.amount_fen)).where(Payment.status == "succeeded"))
     refunded = db.session.scalar(select(_sum(Refund.amount_fen)).where(Refund.status == "succeeded"))
-    paid_out = db.session.scalar(select(_sum(Payout.amount_fen)).where(Payout.status == "paid"))
+    paid_out = db.session.scalar(select(_sum(Payout.signed_fen)).where(Payout.status == "paid"))
     cash = db.session.scalar(select(_sum(P.amount_fen)).where(P.account == "cash"))
     expected = int(received) - int(refunded) - int(paid_out)
     if int(cash) != expected:
@@ -193,6 +193,25 @@ def _cash() -> list[str]:
     return []
 
 
+def _income_roll_up() -> list[str]:
+    """The household income roll-up the reports read equals the postings, month by month."""
+    from shop.ledger.models import HouseholdIncomeMonth as R
+    from shop.ledger.rollup import income_from_postings
+    from shop.reports.periods import local_month
+
+    fresh = income_from_postings(local_month()).subquery()
+    both = union_all(
+        select(R.household_id, R.month, R.income_fen, R.shares),
+        select(fresh.c.household_id, fresh.c.month, -fresh.c.income_fen, -fresh.c.shares)).subquery()
+    rows = db.session.execute(
+        select(both.c.household_id, both.c.month, func.sum(both.c.income_fen))
+        .group_by(both.c.household_id, both.c.month)
+        .having(or_(func.sum(both.c.income_fen) != 0, func.sum(both.c.shares) != 0))).all()
+    return [f"household {hh}, {month}: the income roll-up is off the postings by {int(fen)} fen"
+            f" (or in shares settled)" for hh, month, fen in rows]
+
+
 def check_ledger() -> list[str]:
     """Return every violation of the money invariants (empty when the books are right)."""
-    return _unbalanced() + _payments() + _parts_and_refunds() + _settlement_and_payouts() + _cash()
+    return (_unbalanced() + _payments() + _parts_and_refunds() + _settlement_and_payouts() + _cash()
+            + _income_roll_up())

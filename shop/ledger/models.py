@@ -4,7 +4,7 @@ zero. Nothing here is ever updated or deleted; a correction is a new transaction
 describes the accounts."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
@@ -64,6 +64,10 @@ class LedgerPosting(db.Model):
               postgresql_include=["kind", "amount_fen"]),
         Index("ix_ledger_postings_txn_id", "txn_id", postgresql_include=["amount_fen"]),
         Index("ix_ledger_postings_household_account", "household_id", "account"),
+        # The household income of a few days (a period that cuts into a month; shop/reports/income.py).
+        Index("ix_ledger_postings_household_income", "posted_at",
+              postgresql_include=["household_id", "line_id", "kind", "amount_fen"],
+              postgresql_where=text("account = 'household_payable'"), sqlite_where=text("account = 'household_payable'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     txn_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))
@@ -78,3 +82,23 @@ class LedgerPosting(db.Model):
     amount_fen: Mapped[int] = mapped_column(BigInteger)
 
     txn: Mapped[LedgerTransaction] = relationship(back_populates="postings")
+
+
+class HouseholdIncomeMonth(db.Model):
+    """Household income per Shanghai month: the household_payable postings of settlements and refunds,
+    summed. A roll-up the reports read instead of millions of postings (by category they read the postings);
+    post() keeps it in the same transaction as the postings and `ledger check` proves it equals them."""
+
+    __tablename__ = "household_income_months"
+    __table_args__ = (
+        UniqueConstraint("household_id", "month"),
+        Index("ix_household_income_months_month", "month", "household_id",
+              postgresql_include=["income_fen", "units_milli", "shares"]),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM in Shanghai
+    income_fen: Mapped[int] = mapped_column(BigInteger, default=0)  # settled shares less refunds after settlement
+    # Units the household supplied to the lines settled (its part of each lot), in thousandths.
+    units_milli: Mapped[int] = mapped_column(BigInteger, default=0)
+    shares: Mapped[int] = mapped_column(default=0)  # (line, household) shares settled

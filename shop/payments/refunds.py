@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from shop.audit.services import record_audit
 from shop.extensions import db
 from shop.ledger.services import post_refund, post_stray_refund
 from shop.money import fill_in_order
@@ -143,6 +144,8 @@ def request_refund(order: Order, *, mode: str, key: str, staff_id: int | None, a
                     shipping=[RefundShipping(shipment_id=sid, amount_fen=fen) for sid, fen in shipping])
     db.session.add(refund)
     db.session.flush()
+    record_audit("refund_requested", f"refund:{refund.id}", f"order {order.number}, {amount_fen} fen ({mode}"
+                 f"{', restock' if refund.restock else ''}){': ' + reason if reason else ''}", staff_id)
     return refund
 
 

@@ -93,6 +93,11 @@ def create_transfer(params: dict, idempotency_key: str) -> dict:
     return _call(lambda c: c.v1.transfers.create, idempotency_key=idempotency_key, **params)
 
 
+def create_transfer_reversal(transfer_id: str, params: dict, idempotency_key: str) -> dict:
+    """Take back part of a Connect transfer; the same key and params return the same reversal."""
+    return _call(lambda c: c.v1.transfers.reversals.create, transfer_id, idempotency_key=idempotency_key, **params)
+
+
 def _list(service, since: datetime) -> Iterator[dict]:
     session = requests.Session()
     client = _client(session, retries=2)  # listing is read-only: the SDK may retry

@@ -3,13 +3,17 @@ handover of each household's part of it. The amounts live in the ledger; these r
 money went and what became of it."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, case
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shop.extensions import db
 from shop.types import UTCDateTime, one_of, utcnow
 
 PAYOUT_STATUSES = ("pending", "paid", "failed", "cancelled")
+# A transfer sends money to the cooperative; a reversal takes back part of an earlier Stripe transfer when
+# refunds after it leave the cooperative owing the platform (its amount is positive, its money flows back).
+PAYOUT_KINDS = ("transfer", "reversal")
 HANDOVER_METHODS = ("cash", "bank")
 
 
@@ -33,11 +37,16 @@ class Payout(db.Model):
         CheckConstraint(one_of("status", PAYOUT_STATUSES), name="status"),
         CheckConstraint("method IN ('bank', 'stripe')", name="method"),
         CheckConstraint("attempt >= 1", name="attempt"),
+        CheckConstraint(one_of("kind", PAYOUT_KINDS), name="kind"),
+        CheckConstraint("(kind = 'reversal') = (reverses_id IS NOT NULL)", name="reverses"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("payout_runs.id"), index=True)
     coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id"), index=True)
     amount_fen: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(10), default="transfer", server_default="transfer")
+    # For a reversal: the paid Stripe transfer it takes money back from.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("payouts.id"))
     method: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
     # Each try has its own number: a Stripe transfer's idempotency key is payout-<id>-try-<attempt>.
@@ -55,10 +64,30 @@ class Payout(db.Model):
 
     run: Mapped[PayoutRun | None] = relationship(back_populates="payouts")
     coop = relationship("Cooperative")
+    reverses: Mapped["Payout | None"] = relationship(remote_side=[id])
 
     @property
     def number(self) -> str:
         return f"PO{self.id:06d}"
+
+    @property
+    def reverses_number(self) -> str:
+        return f"PO{self.reverses_id:06d}" if self.reverses_id else ""
+
+    @property
+    def transfer_reference(self) -> str:
+        """The reference the bank sees: a new one for each try, since banks refuse a repeated reference."""
+        return self.number if self.attempt == 1 else f"{self.number}-{self.attempt}"
+
+    @hybrid_property
+    def signed_fen(self) -> int:
+        """What leaves the platform's cash when this is paid: a reversal brings money back."""
+        return -self.amount_fen if self.kind == "reversal" else self.amount_fen
+
+    @signed_fen.inplace.expression
+    @classmethod
+    def _signed_fen_sql(cls):
+        return case((cls.kind == "reversal", -cls.amount_fen), else_=cls.amount_fen)
 
     @property
     def idempotency_key(self) -> str:

@@ -12,8 +12,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from shop.audit.services import record_audit
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.households.models import Household
@@ -38,27 +39,48 @@ def _payee(coop: Cooperative) -> dict:
 
 
 def run_payouts(staff_id: int | None = None) -> PayoutRun | None:
-    """Create a payout for every cooperative owed at least PAYOUT_MINIMUM_FEN; flush. None if nobody is due."""
+    """Create a payout for every cooperative owed at least PAYOUT_MINIMUM_FEN, and a reversal of an earlier
+    Stripe transfer for every Stripe cooperative that owes the platform after refunds; flush. None if
+    nothing is due. Sending is separate (send_pending_stripe_payouts), so a run holds no lock while Stripe
+    answers."""
     minimum = max(1, current_app.config["PAYOUT_MINIMUM_FEN"])
     coop_ids = db.session.scalars(select(LedgerPosting.coop_id).where(LedgerPosting.account.in_(PAYABLE))
                                   .distinct().order_by(LedgerPosting.coop_id)).all()
-    run = None
+    run, made = None, []
     for coop_id in coop_ids:
         # One payout run at a time per cooperative: the second waits here, then sees the first's postings.
         coop = db.session.scalar(select(Cooperative).where(Cooperative.id == coop_id).with_for_update())
         balances = payable_balances(coop_id)
         total = sum(owed for _, _, owed in balances)
-        if total < minimum:
-            continue
+        payee = _payee(coop)
+        if total >= minimum:
+            values = {"kind": "transfer", "amount_fen": total}
+        elif total < 0 and payee["method"] == "stripe" and (transfer := _reversible_transfer(coop_id, -total)):
+            values = {"kind": "reversal", "amount_fen": -total, "reverses_id": transfer.id}
+        else:
+            continue  # below the minimum, or owed back by a bank cooperative: the next payouts deduct it
         if run is None:
             run = PayoutRun(created_by_id=staff_id)
             db.session.add(run)
             db.session.flush()
-        payout = Payout(run_id=run.id, coop_id=coop_id, amount_fen=total, **_payee(coop))
+        payout = Payout(run_id=run.id, coop_id=coop_id, **values, **payee)
         db.session.add(payout)
         db.session.flush()
+        made.append(payout.signed_fen)
         post_payout(payout.id, coop_id, balances)
+    if run is not None:
+        record_audit("payout_run", f"payout_run:{run.id}", f"{len(made)} payout(s), {sum(made)} fen", staff_id)
     return run
+
+
+def _reversible_transfer(coop_id: int, fen: int) -> Payout | None:
+    """The cooperative's newest paid Stripe transfer with at least fen not yet reversed (or being reversed)."""
+    reversal = aliased(Payout)
+    taken_back = (select(func.coalesce(func.sum(reversal.amount_fen), 0))
+                  .where(reversal.reverses_id == Payout.id, reversal.status != "cancelled").scalar_subquery())
+    return db.session.scalar(select(Payout).where(
+        Payout.coop_id == coop_id, Payout.kind == "transfer", Payout.method == "stripe", Payout.status == "paid",
+        Payout.reference != "", Payout.amount_fen - taken_back >= fen).order_by(Payout.id.desc()).limit(1))
 
 
 def _move(payout_id: int, from_status: str, **values) -> bool:
@@ -71,7 +93,7 @@ def mark_payout_paid(payout_id: int, reference: str) -> bool:
     if not _move(payout_id, "pending", status="paid", reference=reference[:80], paid_at=utcnow()):
         return False
     payout = db.session.get(Payout, payout_id, populate_existing=True)
-    post_payout_paid(payout.id, payout.coop_id, payout.amount_fen)
+    post_payout_paid(payout.id, payout.coop_id, payout.signed_fen)
     return True
 
 
@@ -98,38 +120,54 @@ def cancel_payout(payout_id: int) -> bool:
     return True
 
 
-def send_stripe_payout(payout: Payout) -> str:
-    """Send a pending Stripe payout as a Connect transfer and record the answer; commits (nothing locked)."""
+def send_stripe_payout(payout: Payout, user_id: int | None = None) -> str:
+    """Send a pending Stripe payout as a Connect transfer (or a reversal of one) and record the answer,
+    audited as sent by user_id (None for cron); commits (nothing locked)."""
     from shop.payments import stripe_gateway as gateway
 
     if payout.method != "stripe" or payout.status != "pending":
         return payout.status
-    payout_id, key = payout.id, payout.idempotency_key
-    params = {"amount": payout.amount_fen, "currency": "cny", "destination": payout.stripe_account_id,
-              "transfer_group": f"payout-{payout_id}", "metadata": {"payout_id": str(payout_id)}}
+    payout_id, key, metadata = payout.id, payout.idempotency_key, {"payout_id": str(payout.id)}
+    fen = payout.signed_fen
+    if payout.kind == "reversal":
+        call = (gateway.create_transfer_reversal, payout.reverses.reference,
+                {"amount": payout.amount_fen, "metadata": metadata}, key)
+    else:
+        call = (gateway.create_transfer, {"amount": payout.amount_fen, "currency": "cny",
+                                          "destination": payout.stripe_account_id,
+                                          "transfer_group": f"payout-{payout_id}", "metadata": metadata}, key)
     db.session.commit()
     try:
-        answer = gateway.create_transfer(params, key)
+        answer = call[0](*call[1:])
     except gateway.GatewayError as error:
         if error.retry_same:
             return "pending"  # unknown: the same key next time returns the transfer if it was made
-        mark_payout_failed(payout_id, str(error))
+        if mark_payout_failed(payout_id, str(error)):
+            record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, failed: {error}", user_id)
         db.session.commit()
         return "failed"
-    mark_payout_paid(payout_id, answer["id"])
+    if mark_payout_paid(payout_id, answer["id"]):
+        record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, paid: {answer['id']}", user_id)
     db.session.commit()
     return "paid"
 
 
-def send_pending_stripe_payouts() -> dict[str, int]:
-    """Send (or finish sending, after a crash or a timeout) every pending Stripe payout; commits."""
-    ids = db.session.scalars(select(Payout.id).where(Payout.status == "pending", Payout.method == "stripe")
-                             .order_by(Payout.id)).all()
+def send_pending_stripe_payouts(limit: int | None = None, user_id: int | None = None) -> dict[str, int]:
+    """Send (or finish sending, after a crash or a timeout) pending Stripe payouts, oldest first, at most
+    limit of them (user_id: who clicked, None for cron); commits. Returns how many ended in each status."""
+    stmt = select(Payout.id).where(Payout.status == "pending", Payout.method == "stripe").order_by(Payout.id)
+    ids = db.session.scalars(stmt.limit(limit) if limit else stmt).all()
     counts: dict[str, int] = {}
     for payout_id in ids:
-        status = send_stripe_payout(db.session.get(Payout, payout_id))
+        status = send_stripe_payout(db.session.get(Payout, payout_id), user_id)
         counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def stripe_payouts_waiting() -> int:
+    """How many Stripe payouts wait to be sent."""
+    return db.session.scalar(select(func.count(Payout.id)).where(Payout.status == "pending",
+                                                                 Payout.method == "stripe"))
 
 
 def get_payout(payout_id: int, coop_id: int | None = None) -> Payout | None:
@@ -222,6 +260,8 @@ def record_handover(payout: Payout, household_id: int, handed_over_on: date, met
         db.session.flush()
     except IntegrityError:  # the same handover, recorded at the same moment (a double tap): the caller rolls back
         raise PayoutError(_("This handover was already recorded.")) from None
+    record_audit("handover_recorded", f"handover:{handover.id}", f"payout {payout.number}, household {household_id}, "
+                 f"{row.amount_fen} fen, {method}, {handed_over_on.isoformat()}", user_id)
     return handover
 
 
@@ -282,7 +322,7 @@ def list_runs(limit: int = 10) -> list[RunSummary]:
     """Return the latest payout runs, newest first, with their figures (1 query)."""
     to_send = func.sum(case(((Payout.method == "bank") & (Payout.status == "pending"), 1), else_=0))
     rows = db.session.execute(
-        select(PayoutRun, func.count(Payout.id), func.coalesce(func.sum(Payout.amount_fen), 0),
+        select(PayoutRun, func.count(Payout.id), func.coalesce(func.sum(Payout.signed_fen), 0),
                func.coalesce(to_send, 0))
         .outerjoin(Payout, Payout.run_id == PayoutRun.id).group_by(PayoutRun.id)
         .order_by(PayoutRun.id.desc()).limit(limit)).all()
@@ -304,5 +344,5 @@ def bank_batch_csv(run: PayoutRun) -> str:
         if payout.method == "bank" and payout.status == "pending":
             writer.writerow([spreadsheet_safe(payout.payee_name), spreadsheet_safe(payout.bank_account_no),
                              spreadsheet_safe(payout.bank_name),
-                             fen_to_yuan_str(payout.amount_fen), payout.number])
+                             fen_to_yuan_str(payout.amount_fen), payout.transfer_reference])
     return "\ufeff" + out.getvalue()

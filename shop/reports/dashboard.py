@@ -59,7 +59,7 @@ def build_dashboard(now: datetime | None = None) -> Dashboard:
         .group_by(P.coop_id).subquery()
     dash.payouts_due_fen = int(db.session.scalar(select(func.coalesce(func.sum(owed.c.owed), 0)).where(
         owed.c.owed >= max(1, current_app.config["PAYOUT_MINIMUM_FEN"]))))
-    n, fen = db.session.execute(select(func.count(), func.coalesce(func.sum(Payout.amount_fen), 0))
+    n, fen = db.session.execute(select(func.count(), func.coalesce(func.sum(Payout.signed_fen), 0))
                                 .where(Payout.status == "pending")).one()
     dash.payouts_in_progress = (int(n), int(fen))
     for name, start in (("month", month_start), ("year", year_start)):
@@ -73,19 +73,19 @@ def build_dashboard(now: datetime | None = None) -> Dashboard:
 
 
 def _months(today: date) -> list[tuple[str, int, int]]:
-    """Gross sales (money paid in, less refunds) and household income for the last twelve months."""
+    """Gross sales (money paid in, less refunds) and household income for the last twelve months; the income
+    from the monthly roll-up (shop/ledger/rollup.py), which holds every posting up to now."""
+    from shop.ledger.models import HouseholdIncomeMonth as R
+
     first = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
     month = local_month()
-    income = and_(P.account == "household_payable", P.kind.in_(("settlement", "refund")))
-    rows = db.session.execute(
-        select(month, func.sum(case((and_(P.account == "cash", P.kind.in_(("payment", "refund"))), P.amount_fen),
-                                    else_=0)),
-               -func.sum(case((income, P.amount_fen), else_=0)))
-        .where(P.posted_at >= start_of(first), P.account.in_(("cash", "household_payable")))
-        .group_by(month).order_by(month)).all()
-    return [(mon, int(sales or 0), int(hh or 0)) for mon, sales, hh in rows]
-
-
+    sales = dict(db.session.execute(
+        select(month, func.sum(P.amount_fen))
+        .where(P.posted_at >= start_of(first), P.account == "cash", P.kind.in_(("payment", "refund")))
+        .group_by(month)).all())
+    income = dict(db.session.execute(select(R.month, func.sum(R.income_fen)).where(R.month >= f"{first:%Y-%m}")
+                                     .group_by(R.month)).all())
+    return [(mon, int(sales.get(mon) or 0), int(income.get(mon) or 0)) for mon in sorted(set(sales) | set(income))]
 
 
 def dashboard_chart(dash: Dashboard):

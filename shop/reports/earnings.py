@@ -146,6 +146,16 @@ def build_earnings_report(coop_id: int, start: date | None = None, end: date | N
     return report
 
 
+def earnings_chart(report: EarningsReport):
+    """The report's last twelve months, oldest first: goods sold beside the household pool they carried."""
+    from shop.money import format_fen
+    from shop.reports.charts import bar_chart
+
+    months = sorted(report.months)[-12:]
+    return bar_chart(_("Sales and household pool by month"), [_("Sales (goods)"), _("Household pool")],
+                     [(mon, [f.gross_fen, f.pool_fen]) for mon, f in months], format_fen)
+
+
 def _products(coop_id: int, in_period) -> list[ProductRow]:
     """Sales and refunds per product in the period, largest gross first. The lines are looked up among the
     cooperative's shipments (a cooperative's line postings are all on lines of its own shipments), so that

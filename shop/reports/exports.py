@@ -27,20 +27,20 @@ def income_table(report: IncomeReport, lang: str) -> tuple[list[str], list[list]
     en = lang == "en"
     if report.group == "household":
         headers = [_("Household"), _("County"), _("Village"), _("Cooperative"), _("Registered poor"),
-                   _("Units sold"), _("Order lines"), _("Income (yuan)")]
+                   _("Units sold"), _("Line shares settled"), _("Income (yuan)")]
         rows = [[row.name_zh, row.county_en if en and row.county_en else row.county_zh,
                  row.village_en if en and row.village_en else row.village_zh,
                  row.coop_en if en and row.coop_en else row.coop_zh, _("yes") if row.registered_poor else _("no"),
-                 row.units_sold, row.lines, row.income_fen] for row in report.rows]
+                 row.units_sold, row.shares, row.income_fen] for row in report.rows]
         totals = [_("Total"), "", "", "", "", round(sum(r.units_sold for r in report.rows), 1),
-                  sum(r.lines for r in report.rows), report.total_fen]
+                  sum(r.shares for r in report.rows), report.total_fen]
         return headers, rows, totals, {7}
-    headers = [_("Group"), _("Households"), _("Units sold"), _("Order lines"), _("Income (yuan)"),
+    headers = [_("Group"), _("Households"), _("Units sold"), _("Line shares settled"), _("Income (yuan)"),
                _("Of which registered-poor households (yuan)")]
-    rows = [[group_label(report, row, lang), row.households, row.units_sold, row.lines, row.income_fen,
+    rows = [[group_label(report, row, lang), row.households, row.units_sold, row.shares, row.income_fen,
              row.poor_income_fen] for row in report.rows]
     totals = [_("Total"), report.households, round(sum(r.units_sold for r in report.rows), 1),
-              sum(r.lines for r in report.rows), report.total_fen, report.poor_total_fen]
+              sum(r.shares for r in report.rows), report.total_fen, report.poor_total_fen]
     return headers, rows, totals, {4, 5}
 
 

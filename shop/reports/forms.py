@@ -3,8 +3,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectChoice, SelectField
-from wtforms.validators import Optional, ValidationError
+from wtforms import DateField, SelectChoice, SelectField, StringField
+from wtforms.validators import Length, Optional, ValidationError
 
 EARLIEST = date(2000, 1, 1)
 
@@ -95,3 +95,27 @@ class IncomeReportForm(PeriodForm):
                 value = next((str(c.label) for c in f.choices if c.value == value), "")
             words.append((str(f.label.text), str(value or "")))
         return words
+
+
+class OrderSearchForm(PeriodForm):
+    """Staff order search: an order number, a buyer's mobile or e-mail; a cooperative, a status and the
+    Shanghai dates the order was placed (read from the query string)."""
+
+    q = StringField(_l("Order number, mobile or e-mail"), filters=[lambda v: (v or "").strip()[:254]],
+                    validators=[Optional(), Length(max=254)])
+    coop = SelectField(_l("Cooperative"), coerce=_id, validators=[Optional()])
+    status = SelectField(_l("Status"), default="", validators=[Optional()])
+
+    def set_choices(self, coops, statuses, lang: str) -> None:
+        """Fill the cooperatives from (id, name_zh, name_en) rows and the statuses from (value, label)."""
+        self.coop.choices = [SelectChoice(None, _l("All"))] + [
+            SelectChoice(i, en if lang == "en" and en else zh) for i, zh, en in coops]
+        self.status.choices = [SelectChoice("", _l("All"))] + [SelectChoice(v, label) for v, label in statuses]
+
+    def search(self):
+        """Return the OrderSearch for valid input, else None (the page then says what is wrong)."""
+        from shop.payments.backoffice import OrderSearch
+
+        if not self.validate():
+            return None
+        return OrderSearch(self.q.data or "", self.coop.data, self.status.data or "", self.start.data, self.end.data)

@@ -1,7 +1,9 @@
 """Back office: cooperative applications to approve, or reject with a reason (routes on the staff blueprint)."""
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from shop.audit.services import record_audit
 from shop.coops import services as svc
 from shop.coops.forms import ActionForm, ApplicationRejectForm
 from shop.extensions import db
@@ -22,6 +24,7 @@ def application_approve(coop_id: int):
     coop = svc.get_application(coop_id) or abort(404)
     try:
         manager = svc.approve_cooperative(coop)
+        record_audit("coop_approved", f"coop:{coop.id}", f"{coop.name_zh}, manager {manager.email}", current_user.id)
         db.session.commit()
     except svc.PortalError as error:
         db.session.rollback()
@@ -42,6 +45,8 @@ def application_reject(coop_id: int):
     if form.validate_on_submit():
         try:
             svc.reject_application(coop, form.reason.data)
+            record_audit("coop_rejected", f"coop:{coop.id}", f"{coop.name_zh}: {coop.rejection_reason}",
+                         current_user.id)
             db.session.commit()
         except svc.PortalError as error:
             db.session.rollback()

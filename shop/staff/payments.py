@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
+from shop.audit.services import record_audit
 from shop.extensions import db
 from shop.payments import backoffice
 from shop.payments.forms import FlagResolveForm, RefundCreateForm
@@ -24,16 +25,24 @@ def _said(status: str) -> str:
             "failed": _("The payment service refused the refund; nothing was refunded.")}[status]
 
 
-LABELS = {"refund_labels": backoffice.REFUND_LABELS, "flag_labels": backoffice.FLAG_LABELS}
+LABELS = {"refund_labels": backoffice.REFUND_LABELS, "flag_labels": backoffice.FLAG_LABELS,
+          "account_labels": backoffice.ACCOUNT_LABELS, "txn_labels": backoffice.TXN_LABELS}
 
 
 @bp.get("/orders")
 @staff_required
 def orders():
-    page = page_arg()
-    query = request.args.get("q", "")[:24]
-    return render_template("staff/orders.html", orders=backoffice.list_staff_orders(query, page,
-                           current_app.config["PER_PAGE"]), q=query)
+    from shop.i18n import lang, status_label
+    from shop.orders.models import ORDER_STATUSES
+    from shop.reports.forms import OrderSearchForm
+    from shop.reports.income import list_filter_choices
+
+    form = OrderSearchForm(request.args)
+    form.set_choices(list_filter_choices()[2], [(s, status_label(s)) for s in ORDER_STATUSES], lang())
+    search = form.search()
+    found = backoffice.list_staff_orders(search, page_arg(), current_app.config["PER_PAGE"]) if search else None
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("staff/orders.html", orders=found, form=form, args=args)
 
 
 def _refund_form(money) -> RefundCreateForm:
@@ -49,8 +58,15 @@ def _refund_form(money) -> RefundCreateForm:
 @staff_required
 def order(number: str):
     money = backoffice.get_order_money(number[:24]) or abort(404)
-    return render_template("staff/orders_detail.html", money=money, form=_refund_form(money), action=FlaskForm(),
-                           **LABELS)
+    return _order_page(money, _refund_form(money))
+
+
+def _order_page(money, form, code: int = 200):
+    """The order's page for staff; the look at its households' names is logged and kept."""
+    trace = backoffice.get_order_trace(money.order, current_user.id)
+    db.session.commit()
+    return render_template("staff/orders_detail.html", money=money, trace=trace, form=form, action=FlaskForm(),
+                           **LABELS), code
 
 
 @bp.post("/orders/<number>/refund")
@@ -60,8 +76,7 @@ def order_refund(number: str):
     form = _refund_form(money)
     if not form.validate_on_submit() or len(form.quantities) != len(money.order.lines):
         flash(first_error(form) or _("Please check the form."), "error")
-        return render_template("staff/orders_detail.html", money=money, form=form, action=FlaskForm(),
-                               **LABELS), 400
+        return _order_page(money, form, 400)
     quantities = {line.id: entry.data or 0 for line, entry in zip(money.order.lines, form.quantities)}
     key = f"staff-{form.token.data}"
     try:
@@ -77,8 +92,7 @@ def order_refund(number: str):
     except RefundError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return render_template("staff/orders_detail.html", money=money, form=form, action=FlaskForm(),
-                               **LABELS), 400
+        return _order_page(money, form, 400)
     status = send_refund(refund)
     flash(_said(status), SENT[status])
     return redirect(url_for("staff.order", number=number))
@@ -90,6 +104,10 @@ def refund_retry(refund_id: int):
     refund = backoffice.get_refund(refund_id) or abort(404)
     back = url_for("staff.flags") if refund.flag_id else url_for("staff.order", number=refund.order.number)
     if FlaskForm().validate_on_submit():
+        if refund.status == "pending":  # a settled refund is not sent again: nothing to retry, nothing to log
+            record_audit("refund_retried", f"refund:{refund.id}", f"order {refund.order.number}, "
+                         f"{refund.amount_fen} fen", current_user.id)
+            db.session.commit()
         status = send_refund(refund)
         flash(_said(status), SENT[status])
     return redirect(back)
@@ -110,6 +128,7 @@ def flag_refund(flag_id: int):
         return redirect(url_for("staff.flags"))
     try:
         refund = backoffice.refund_flagged_payment(flag)
+        record_audit("flag_refunded", f"flag:{flag.id}", f"refund {refund.id}, {refund.amount_fen} fen", current_user.id)
         db.session.commit()
     except RefundError as error:
         db.session.rollback()

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from shop.audit.services import record_audit
 from shop.extensions import db
 from shop.money import format_fen
 from shop.payouts.forms import LABELS, STATUS_LABELS, PayoutFailForm, PayoutPaidForm
@@ -13,7 +14,7 @@ from shop.payouts.models import PAYOUT_STATUSES
 from shop.payouts.services import (bank_batch_csv, cancel_payout, get_payout, get_run, list_payouts, list_runs,
                                    mark_payout_failed, mark_payout_paid, retry_payout, run_payouts,
                                    send_pending_stripe_payouts, send_stripe_payout, staff_statement,
-                                   staff_waiting_handovers)
+                                   staff_waiting_handovers, stripe_payouts_waiting)
 from shop.staff.views import bp, staff_required
 from shop.web import first_error
 
@@ -26,25 +27,37 @@ def payouts():
     status = request.args.get("status", "")
     status = status if status in PAYOUT_STATUSES else ""
     return render_template("staff/payouts.html", payouts=list_payouts(status=status or None), runs=list_runs(),
-                           status=status, statuses=PAYOUT_STATUSES, action=FlaskForm(), **LABELS)
+                           status=status, statuses=PAYOUT_STATUSES, action=FlaskForm(),
+                           stripe_waiting=stripe_payouts_waiting(), **LABELS)
 
 
-def _ran(run, sent: dict[str, int]) -> str:
-    said = _("No cooperative is owed the minimum payout; nothing was created.") if run is None else _(
-        "Run %(run)d: %(n)d payout(s), %(total)s in all.", run=run.id, n=len(run.payouts),
-        total=format_fen(sum(p.amount_fen for p in run.payouts)))
-    if sent:
-        said += " " + _("Stripe transfers: %(counts)s.", counts=", ".join(
-            f"{n} {STATUS_LABELS[status]}" for status, n in sorted(sent.items())))
-    return said
+def _ran(run) -> str:
+    if run is None:
+        return _("No cooperative is owed the minimum payout; nothing was created.")
+    return _("Run %(run)d: %(n)d payout(s), %(total)s in all.", run=run.id, n=len(run.payouts),
+             total=format_fen(sum(p.signed_fen for p in run.payouts)))
 
 
 @bp.post("/payouts/run")
 @staff_required
 def payouts_run():
     run = run_payouts(current_user.id)
-    db.session.commit()
-    flash(_ran(run, send_pending_stripe_payouts()), "success" if run else "warning")
+    db.session.commit()  # Stripe is asked afterwards, by the scheduled `payouts send` or the send button
+    flash(_ran(run), "success" if run else "warning")
+    return redirect(url_for("staff.payouts"))
+
+
+# A click sends a few, so that the request stays short whatever Stripe does; cron sends the rest.
+SEND_PER_CLICK = 5
+
+
+@bp.post("/payouts/send")
+@staff_required
+def payouts_send():
+    sent = send_pending_stripe_payouts(limit=SEND_PER_CLICK, user_id=current_user.id)
+    flash(_("Stripe transfers: %(counts)s.", counts=", ".join(
+        f"{n} {STATUS_LABELS[status]}" for status, n in sorted(sent.items()))) if sent
+          else _("No Stripe payout is waiting to be sent."), "error" if "failed" in sent else "success")
     return redirect(url_for("staff.payouts"))
 
 
@@ -84,13 +97,20 @@ def _refused(payout_id: int, message: str, **forms):
     return _detail(payout_id, code=400, **forms)
 
 
-def _confirm_bank_transfer(payout_id: int, form, form_name: str, confirm, refused: str, done: str, category: str):
-    """Mark a bank transfer paid or failed from its form: validate, confirm once, commit, say so."""
+def _audit(action: str, payout, detail: str = "") -> None:
+    record_audit(action, f"payout:{payout.id}", f"{payout.signed_fen} fen" + (f", {detail}" if detail else ""),
+                 current_user.id)
+
+
+def _confirm_bank_transfer(payout_id: int, form, form_name: str, confirm, refused: str, done: str, category: str,
+                           action: str, detail: str):
+    """Mark a bank transfer paid or failed from its form: validate, confirm once, audit, commit, say so."""
     payout = get_payout(payout_id) or abort(404)
     if not form.validate_on_submit():
         return _refused(payout_id, first_error(form) or _("Please check the form."), **{form_name: form})
     if payout.method != "bank" or not confirm(payout.id):
         return _refused(payout_id, refused, **{form_name: form})
+    _audit(action, payout, detail)
     db.session.commit()
     flash(done % {"number": payout.number}, category)
     return redirect(url_for("staff.payout", payout_id=payout_id))
@@ -102,7 +122,8 @@ def payout_paid(payout_id: int):
     form = PayoutPaidForm()
     return _confirm_bank_transfer(payout_id, form, "paid", lambda pid: mark_payout_paid(pid, form.reference.data),
                                   _("Only a bank transfer that is being sent can be marked paid."),
-                                  _("Payout %(number)s is marked paid."), "success")
+                                  _("Payout %(number)s is marked paid."), "success", "payout_paid",
+                                  f"reference {form.reference.data}")
 
 
 @bp.post(f"/payouts/<{ID}:payout_id>/failed")
@@ -111,7 +132,8 @@ def payout_failed(payout_id: int):
     form = PayoutFailForm()
     return _confirm_bank_transfer(payout_id, form, "fail", lambda pid: mark_payout_failed(pid, form.reason.data),
                                   _("Only a bank transfer that is being sent can be marked failed."),
-                                  _("Payout %(number)s is marked failed. Retry it or cancel it."), "warning")
+                                  _("Payout %(number)s is marked failed. Retry it or cancel it."), "warning",
+                                  "payout_failed", f"reason: {form.reason.data}")
 
 
 @bp.post(f"/payouts/<{ID}:payout_id>/retry")
@@ -120,8 +142,10 @@ def payout_retry(payout_id: int):
     payout = get_payout(payout_id) or abort(404)
     if not retry_payout(payout.id):
         return _refused(payout_id, _("Only a failed payout can be retried."))
+    db.session.refresh(payout)
+    _audit("payout_retried", payout, f"try {payout.attempt}, {payout.method}")
     db.session.commit()
-    status = send_stripe_payout(payout)  # a Stripe payout is sent now; a bank one waits for the next batch
+    status = send_stripe_payout(payout, current_user.id)  # a Stripe payout is sent now; a bank one waits for the next batch
     flash(_("Payout %(number)s is sent again: %(status)s.", number=payout.number, status=STATUS_LABELS[status]),
           "error" if status == "failed" else "success")
     return redirect(url_for("staff.payout", payout_id=payout_id))
@@ -133,6 +157,7 @@ def payout_cancel(payout_id: int):
     payout = get_payout(payout_id) or abort(404)
     if not cancel_payout(payout.id):
         return _refused(payout_id, _("Only a failed payout can be cancelled."))
+    _audit("payout_cancelled", payout)
     db.session.commit()
     flash(_("Payout %(number)s is cancelled; what it covered joins the next run.", number=payout.number), "success")
     return redirect(url_for("staff.payout", payout_id=payout_id))

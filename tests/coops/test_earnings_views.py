@@ -55,3 +55,18 @@ def test_earnings_page_needs_a_fixed_number_of_queries(app, client):
             place_paid_order(db.session.get(Variant, variant_id), 1, buyer=make_user())
         db.session.commit()
     assert queries() == one
+
+
+def test_earnings_page_draws_sales_and_the_household_pool_per_month(app, client):
+    manager, _, _, _ = _sales(app, orders=2)
+    log_in(client, manager)
+    page = client.get("/coop/earnings", headers=EN).get_data(as_text=True)
+    chart = page[page.index('id="earnings-months"'):page.index("</figure>", page.index('id="earnings-months"'))]
+    with app.app_context():
+        from shop.reports.earnings import build_earnings_report
+        from shop.accounts.models import User
+        report = build_earnings_report(db.session.get(User, manager).coop_id)
+    (month, figures), = report.months
+    assert f"{month} · Sales (goods): ¥{figures.gross_fen / 100:,.2f}</title>" in chart
+    assert f"{month} · Household pool: ¥{figures.pool_fen / 100:,.2f}</title>" in chart
+    assert chart.count("<rect") == 2 and figures.pool_fen > 0

@@ -9,7 +9,6 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from shop.accounts.models import User
 from shop.checkout.services import new_checkout_token, place_order
 from shop.extensions import db
 from shop.ledger.models import LedgerPosting, LedgerTransaction
@@ -17,19 +16,11 @@ from shop.orders.models import Order
 from shop.payments.services import mark_paid
 from shop.supply.services import record_supply_lot
 from shop.types import utcnow
-from tests.factories import make_address, make_cart, make_coop, make_household, make_product, n
+from tests.factories import make_address, make_cart, make_coop, make_household, make_product, n, quick_user
 
 HARVEST_DAYS_AGO = 30
 FAMILY = {"commission": "F", "retention_pending": "K", "retention_payable": "K",
           "household_pending": "H", "household_payable": "H"}
-
-
-def quick_user(**kw) -> User:
-    """A user who never signs in (no password to hash: scrypt costs 0.2 s a user, too slow for hypothesis)."""
-    user = User(email=f"ledger{n()}@example.test", display_name="Test", password_hash="!", **kw)
-    db.session.add(user)
-    db.session.flush()
-    return user
 
 
 class Walnuts:

@@ -81,6 +81,8 @@ class FakeStripe:
         self.refunds: dict[str, dict] = {}
         self.transfers: dict[str, dict] = {}
         self.connected_accounts: set[str] = {"acct_test_longnan"}  # Connect accounts that accept transfers
+        self.drained_accounts: set[str] = set()  # connected accounts whose balance cannot cover a reversal
+        self.transfer_reversals: dict[str, dict] = {}
         self.events: list[dict] = []
         self.outbox: list[dict] = []  # events held for the test to deliver
         self.requests: list[tuple[str, str, dict, str | None]] = []  # method, path, params, idempotency key
@@ -275,6 +277,8 @@ class FakeStripe:
             return 200, refund
         if parts == ["transfers"] and method == "POST":
             return 200, self._create_transfer(params)
+        if len(parts) == 3 and parts[0] == "transfers" and parts[2] == "reversals" and method == "POST":
+            return 200, self._create_transfer_reversal(parts[1], params)
         raise StripeHTTPError(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
     def _list(self, store: dict, params: dict, url: str) -> dict:
@@ -367,10 +371,32 @@ class FakeStripe:
                                   "resource_missing")
         transfer = {"id": self._id("tr"), "object": "transfer", "amount": amount, "currency": "cny",
                     "destination": destination, "transfer_group": p.get("transfer_group"),
-                    "metadata": p.get("metadata") or {}, "created": self.now(), "reversed": False}
+                    "metadata": p.get("metadata") or {}, "created": self.now(), "reversed": False,
+                    "amount_reversed": 0}
         with self._lock:
             self.transfers[transfer["id"]] = transfer
         return transfer
+
+    def _create_transfer_reversal(self, transfer_id: str, p: dict) -> dict:
+        """Take back part of a transfer: never more than is left of it, or a 400 says why not."""
+        with self._lock:
+            transfer = self.transfers.get(transfer_id)
+            if transfer is None:
+                raise StripeHTTPError(404, "invalid_request_error", f"No such transfer: '{transfer_id}'",
+                                      "resource_missing")
+            amount = int(p.get("amount", transfer["amount"] - transfer["amount_reversed"]))
+            if amount <= 0 or transfer["amount_reversed"] + amount > transfer["amount"]:
+                raise StripeHTTPError(400, "invalid_request_error",
+                                      "Amount is greater than the amount that can be reversed", "amount_too_large")
+            if transfer["destination"] in self.drained_accounts:
+                raise StripeHTTPError(400, "invalid_request_error",
+                                      "Insufficient funds in the connected account", "balance_insufficient")
+            transfer["amount_reversed"] += amount
+            transfer["reversed"] = transfer["amount_reversed"] == transfer["amount"]
+            reversal = {"id": self._id("trr"), "object": "transfer_reversal", "amount": amount, "currency": "cny",
+                        "transfer": transfer_id, "metadata": p.get("metadata") or {}, "created": self.now()}
+            self.transfer_reversals[reversal["id"]] = reversal
+        return reversal
 
     def set_refund_status(self, refund_id: str, status: str) -> dict:
         """Move a refund on Stripe's side (e.g. pending -> succeeded) and emit refund.updated."""

@@ -11,7 +11,7 @@ from tests.factories import log_in
 from tests.payouts.payout_world import build, payouts
 
 COOP_ENDPOINTS = {"coop.payouts", "coop.payout_statement", "coop.payout_handover"}
-STAFF_ENDPOINTS = {"staff.payouts", "staff.payouts_run", "staff.payout_run_csv", "staff.payouts_waiting",
+STAFF_ENDPOINTS = {"staff.payouts", "staff.payouts_run", "staff.payouts_send", "staff.payout_run_csv", "staff.payouts_waiting",
                    "staff.payout", "staff.payout_paid", "staff.payout_failed", "staff.payout_retry",
                    "staff.payout_cancel"}
 

@@ -13,7 +13,6 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from shop.accounts.models import User
 from shop.cart.models import MAX_QUANTITY
 from shop.catalog.models import Product, Variant
 from shop.checkout.services import new_checkout_token, place_order
@@ -32,7 +31,7 @@ from shop.places.models import Village
 from shop.supply.services import record_supply_lot
 from shop.types import SHOP_TZ, clock_at
 from tests.factories import make_address, make_cart, make_category, make_coop, make_household, make_product, \
-    make_village, n
+    make_village, n, quick_user
 
 HARVEST = date(2025, 10, 1)
 FIRST_DAY, LAST_DAY = date(2025, 12, 20), date(2026, 6, 15)  # every chosen moment falls between these
@@ -41,14 +40,6 @@ FIRST_DAY, LAST_DAY = date(2025, 12, 20), date(2026, 6, 15)  # every chosen mome
 def shanghai(*args) -> datetime:
     """A moment given in Shanghai wall-clock time."""
     return datetime(*args, tzinfo=SHOP_TZ)
-
-
-def quick_user(**kw) -> User:
-    """A user who never signs in with a password (hashing one costs 0.2 s)."""
-    user = User(email=f"report{n()}@example.test", display_name="Test", password_hash="!", **kw)
-    db.session.add(user)
-    db.session.flush()
-    return user
 
 
 class IncomeWorld:
@@ -152,9 +143,10 @@ class IncomeWorld:
             assert settle_refund(refund.id)
 
 
-def add_households(coop_id: int, count: int, first_id: int | None = None) -> list[int]:
-    """Give a cooperative `count` more households, each with a share of one settled sale (for query budgets).
-    With first_id, the households get ids from first_id on (long ids, for the access log's length)."""
+def add_households(coop_id: int, count: int, first_id: int | None = None, settle_on: date = date(2026, 2, 14)) \
+        -> list[int]:
+    """Give a cooperative `count` more households, each with a share of one sale settled at noon on settle_on
+    (for query budgets). With first_id, the households get ids from first_id on (long ids, for the access log)."""
     coop = db.session.get(Cooperative, coop_id)
     households = [make_household(coop, poor=i % 2 == 0) for i in range(count)] if first_id is None else \
         _households_with_ids(coop, range(first_id, first_id + count))
@@ -166,7 +158,7 @@ def add_households(coop_id: int, count: int, first_id: int | None = None) -> lis
     assert mark_paid(order, "demo", f"demo_{order.number}", order.total_fen, order.currency)
     shipment = order.shipments[0]
     assert ship_shipment(shipment, "EMS", f"EMS{n():08d}") and confirm_receipt(order, shipment.id)
-    with clock_at(shanghai(2026, 2, 14, 12, 0)):
+    with clock_at(shanghai(settle_on.year, settle_on.month, settle_on.day, 12, 0)):
         assert settle_shipment(shipment.id)
     return [hh.id for hh in households]
 
@@ -194,7 +186,7 @@ def ledger_facts():
     """Every household_payable posting of a settlement or refund, and where each household and line belongs."""
     postings = db.session.execute(
         select(LedgerPosting.household_id, LedgerPosting.line_id, LedgerPosting.posted_at,
-               LedgerPosting.amount_fen)
+               LedgerPosting.amount_fen, LedgerPosting.kind)
         .where(LedgerPosting.account == "household_payable", LedgerPosting.kind.in_(("settlement", "refund")))).all()
     where = {hh: Where(village, county, coop, status == "confirmed") for hh, village, county, coop, status in
              db.session.execute(select(Household.id, Household.village_id, Village.county_id, Household.coop_id,
@@ -206,12 +198,12 @@ def ledger_facts():
 
 
 def expected(facts, filters, group: str):
-    """Return ({group key: (income, poor income, households, lines)}, total, poor total, households)."""
+    """Return ({group key: (income, poor income, households, shares settled)}, total, poor total, households)."""
     postings, where, category = facts
-    rows = defaultdict(lambda: [0, 0, set(), set()])
+    rows = defaultdict(lambda: [0, 0, set(), 0])
     total = poor_total = 0
     everyone = set()
-    for hh, line_id, posted_at, amount in postings:
+    for hh, line_id, posted_at, amount, kind in postings:
         day = posted_at.astimezone(SHOP_TZ).date()
         w = where[hh]
         if filters.start and day < filters.start or filters.end and day > filters.end:
@@ -226,9 +218,9 @@ def expected(facts, filters, group: str):
         row[0] -= amount
         row[1] -= amount if w.poor else 0
         row[2].add(hh)
-        row[3].add(line_id)
+        row[3] += kind == "settlement"
         total -= amount
         poor_total -= amount if w.poor else 0
         everyone.add(hh)
-    return ({k: (fen, poor, len(hhs), len(lines)) for k, (fen, poor, hhs, lines) in rows.items()},
+    return ({k: (fen, poor, len(hhs), shares) for k, (fen, poor, hhs, shares) in rows.items()},
             total, poor_total, len(everyone))

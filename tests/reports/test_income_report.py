@@ -20,7 +20,7 @@ def _check(report, facts, filters, group):
     assert report.households == households
     assert sum(r.income_fen for r in report.rows) == report.total_fen
     assert sum(r.poor_income_fen for r in report.rows) == report.poor_total_fen
-    assert {r.key: (r.income_fen, r.poor_income_fen, r.households, r.lines) for r in report.rows} == rows
+    assert {r.key: (r.income_fen, r.poor_income_fen, r.households, r.shares) for r in report.rows} == rows
     if group != "category":  # a household selling in two categories shows in both
         assert sum(r.households for r in report.rows) == report.households
 
@@ -37,7 +37,7 @@ def test_report_equals_a_direct_sum_of_the_ledger_for_any_period_grouping_and_fi
     income_distribution_counts_each_household_once(world)
 
     # Any day, but often the Shanghai day of a posting or a day next to it (where UTC and Shanghai differ).
-    near = sorted({posted.astimezone(SHOP_TZ).date() + timedelta(days=d) for _, _, posted, _ in facts[0]
+    near = sorted({posted.astimezone(SHOP_TZ).date() + timedelta(days=d) for _, _, posted, _, _ in facts[0]
                    for d in (-1, 0, 1)})
     days = st.none() | st.sampled_from(near) | st.dates(FIRST_DAY, LAST_DAY)
     # Up to two filters at once (more mostly leave nothing to count).

@@ -66,3 +66,22 @@ def test_staff_may_open_the_reports(app, client):
     log_in(client, staff)
     for url in ("/staff/reports", "/staff/reports/income.csv", "/staff/reports/income.xlsx"):
         assert client.get(url).status_code == 200
+
+
+ADMIN_ONLY_PREFIXES = ("/staff/users", "/staff/settings")
+
+
+@pytest.mark.parametrize("role", ["staff", "buyer", "coop manager"])
+def test_admin_only_routes_refuse_everyone_but_admins(app, client, role):
+    from shop.staff.views import ADMIN_ONLY
+
+    admin_urls = [(m, u) for m, u in staff_urls(app) if u.startswith(ADMIN_ONLY_PREFIXES)]
+    assert {"/staff/users", "/staff/settings", "/staff/users/invite", "/staff/users/1/roles"} <= {u for _, u in admin_urls}
+    assert ADMIN_ONLY <= {rule.endpoint for rule in app.url_map.iter_rules() if rule.rule.startswith(ADMIN_ONLY_PREFIXES)}
+    with app.app_context():
+        coop = make_coop() if role == "coop manager" else None
+        user_id = quick_user(coop_id=coop and coop.id, is_staff=role == "staff").id
+        db.session.commit()
+    log_in(client, user_id)
+    answers = {(method, url): client.open(url, method=method).status_code for method, url in admin_urls}
+    assert {key: code for key, code in answers.items() if code != 403} == {}

@@ -7,6 +7,7 @@ import socket
 
 import pytest
 from flask.logging import default_handler
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from tests.accounts.helpers import create_user
 
@@ -65,7 +66,51 @@ def test_without_the_database_pages_answer_a_friendly_503(make_app, closed_ports
     assert client.get("/healthz").status_code == 503
 
 
+@pytest.mark.parametrize("error", [
+    InterfaceError("SELECT 1", {}, Exception("the connection is closed")),
+    OperationalError("SELECT 1", {}, Exception("terminating connection due to administrator command")),
+    DBAPIError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True),
+], ids=["closed connection", "admin shutdown", "invalidated"])
+def test_a_connection_lost_mid_request_answers_503_and_a_real_error_stays_an_error(make_app, error):
+    app = make_app()
+
+    @app.get("/_raise")
+    def _raise():
+        raise error
+
+    @app.get("/_bug")
+    def _bug():
+        raise IntegrityError("INSERT", {}, Exception("duplicate key"))
+
+    client = app.test_client()
+    resp = client.get("/_raise", headers={"Accept-Language": "en"})
+    assert resp.status_code == 503 and "briefly unavailable" in resp.get_data(as_text=True)
+    with pytest.raises(IntegrityError):  # testing propagates it; in production it is the logged 500
+        client.get("/_bug")
+
+
 @pytest.mark.parametrize("incoming", ["", "has spaces", "x" * 65, "évil", "a\r\nSet-Cookie: x=1"])
 def test_an_unsafe_request_id_is_replaced_by_a_new_one(client, incoming):
     resp = client.get("/healthz", headers={"X-Request-ID": incoming} if "\n" not in incoming else {})
     assert re.fullmatch(r"[0-9a-f]{32}", resp.headers["X-Request-ID"])
+
+
+def test_a_database_gone_when_the_request_ends_keeps_the_response_and_logs_it(make_app, caplog, monkeypatch):
+    """PostgreSQL restarting between the view and the session's closing ROLLBACK: the page already made
+    is sent, and the lost connection is a warning, not a 500."""
+    from shop.extensions import db
+
+    app = make_app()
+
+    @app.get("/_ok")
+    def _ok():
+        def refuse():
+            raise OperationalError("ROLLBACK", {}, Exception("terminating connection due to administrator command"))
+
+        monkeypatch.setattr(db.session.registry(), "close", refuse)
+        return "made"
+
+    with caplog.at_level(logging.WARNING):
+        resp = app.test_client().get("/_ok")
+    assert (resp.status_code, resp.get_data(as_text=True)) == (200, "made")
+    assert any("Database went away while ending a request" in r.getMessage() for r in caplog.records)

@@ -45,10 +45,11 @@ def test_staff_confirm_once_and_the_change_is_logged(app, client):
 def test_staff_decline_clears_the_proposal(app, client):
     household_id, _, staff_id, _, _ = _proposal(app)
     log_in(client, staff_id)
-    client.post(f"/staff/households/{household_id}/decline")
+    client.post(f"/staff/households/{household_id}/decline", data={"reason": "Not in the county registry"})
     with app.app_context():
         household = db.session.get(Household, household_id)
         assert (household.poor_status, household.poor_since_year) == ("none", None)
+        assert household.poor_decline_reason == "Not in the county registry"
 
 
 def test_buyers_and_coop_managers_cannot_see_or_decide(app, client):
