@@ -5,6 +5,7 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("SHOP_INSTANCE_DIR", BASE_DIR / "instance"))
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused by ProductionConfig
+DEV_DATA_KEY = "dev-only-data-key-not-secret"  # noqa: S105 - refused by ProductionConfig
 
 
 def _int(name: str, default: int) -> int:
@@ -13,6 +14,10 @@ def _int(name: str, default: int) -> int:
 
 class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    # Encrypts household registry codes and phones and bank accounts at rest (shop/crypto.py);
+    # DATA_KEYS_OLD (comma-separated) are earlier keys still read during a rotation.
+    DATA_KEY = os.environ.get("DATA_KEY", DEV_DATA_KEY)
+    DATA_KEYS_OLD = tuple(k.strip() for k in os.environ.get("DATA_KEYS_OLD", "").split(",") if k.strip())
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'shop.sqlite3'}")
     # hide_parameters: a failed statement's values (emails, addresses) never reach the log.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
@@ -87,6 +92,9 @@ class ProductionConfig(Config):
         problems = []
         if not os.environ.get("SECRET_KEY") or os.environ["SECRET_KEY"] == DEV_SECRET:
             problems.append("SECRET_KEY is missing or the development default; set a long random value")
+        if len(os.environ.get("DATA_KEY", "")) < 32 or os.environ["DATA_KEY"] == DEV_DATA_KEY:
+            problems.append("DATA_KEY is missing or too short; set a random value of at least 32 characters "
+                            "(it encrypts household and bank data; keep it apart from database backups)")
         if not os.environ.get("TRUSTED_HOSTS"):
             problems.append("TRUSTED_HOSTS is missing; list the shop's host names (reset links use them)")
         if not (os.environ.get("STRIPE_SECRET_KEY") and os.environ.get("STRIPE_WEBHOOK_SECRET")):

@@ -40,6 +40,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from config import Config  # noqa: E402
 from shop import create_app  # noqa: E402
+from shop.crypto import blind_index, derive, encrypt  # noqa: E402
 from shop.ledger.models import ACCOUNTS  # noqa: E402
 from shop.money import reverse_parts  # noqa: E402
 
@@ -92,7 +93,7 @@ def drop_database(url: str) -> None:
 # several runs (--budget, then --resume). Working tables are UNLOGGED bench_* tables, dropped at the end.
 
 STEPS = ("lines", "orders", "refunds", "transactions", "payment_postings", "settlements", "payouts",
-         "income_months", "keys", "vacuum")
+         "income_months", "encrypt", "keys", "vacuum")
 PENDING = ("retention_pending", "shipping_pending", "household_pending")
 PAYABLE = ("retention_payable", "shipping_payable", "household_payable")
 
@@ -524,6 +525,20 @@ def _step_payouts(cur, p: dict) -> None:
         x(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 0) + 1, false) FROM {table}")
 
 
+def _step_encrypt(cur, p: dict) -> None:
+    """The shop keeps registry codes, phones and bank accounts encrypted (shop/crypto.py): encrypt what the
+    SQL above wrote in plain, under the key the benchmark's app runs with, and fill the blind index."""
+    key = derive(Config.DATA_KEY)
+    codes = cur.execute("SELECT id, registry_code FROM households").fetchall()
+    cur.executemany("UPDATE households SET registry_code_index = %s WHERE id = %s",
+                    [(blind_index(code, key), i) for i, code in codes])
+    for table, column in (("households", "registry_code"), ("households", "phone"),
+                          ("cooperatives", "bank_account_no"), ("payouts", "bank_account_no")):
+        rows = cur.execute(f"SELECT id, {column} FROM {table} WHERE {column} <> ''").fetchall()
+        cur.executemany(f"UPDATE {table} SET {column} = %s WHERE id = %s",
+                        [(encrypt(value, f"{table}.{column}", key), i) for i, value in rows])
+
+
 def _step_keys(cur, p: dict, deadline: float) -> bool:
     """Put back the indexes, unique constraints and foreign keys (validated), one committed statement at a
     time; False when the deadline came first."""
@@ -598,6 +613,7 @@ _STEP_NOTES = {
     "payment_postings": "payment and refund postings",
     "settlements": "settlement postings",
     "payouts": "payout postings",
+    "encrypt": "registry codes, phones and bank accounts encrypted",
 }
 
 

@@ -51,6 +51,21 @@ def register_cli(app: Flask) -> None:
         click.echo(f"Settled {count} shipment(s).")
 
     app.cli.add_command(orders_cli)
+
+    keys_cli = AppGroup("keys", help="The key that encrypts household and bank data at rest.")
+
+    @keys_cli.command("rotate")
+    def rotate_command():
+        """Re-encrypt every value under DATA_KEY (old keys in DATA_KEYS_OLD) and recompute blind indexes."""
+        from shop.crypto import rotate_data_key
+
+        counts = rotate_data_key()
+        db.session.commit()
+        for column, count in counts.items():
+            click.echo(f"{column}: re-encrypted {count} value(s)")
+        click.echo("Every value is now under the current DATA_KEY; DATA_KEYS_OLD can be emptied.")
+
+    app.cli.add_command(keys_cli)
     from shop.ledger.cli import register as register_ledger_cli
     from shop.payouts.cli import register as register_payouts_cli
     from shop.reports.cli import register as register_reports_cli

@@ -375,3 +375,33 @@ def test_history_window_is_whole_months_up_to_two_hours_ago(session):
             history_window(months, now)
         with pytest.raises(ValueError):
             seed_demo(months)
+
+
+def test_no_registry_code_phone_or_bank_account_is_stored_in_plaintext(seeded_app, session):
+    """Every demo registry code, household phone and bank account, searched for in every text cell of
+    every table as the database returns it (past the application's decryption), and in SQLite's file."""
+    import re
+
+    from shop.payouts.models import Payout as PayoutRow
+
+    secrets = {v for h in session.scalars(select(Household)) for v in (h.registry_code, h.phone) if v}
+    secrets |= {c.bank_account_no for c in session.scalars(select(Cooperative)) if c.bank_account_no}
+    secrets |= {p.bank_account_no for p in session.scalars(select(PayoutRow)) if p.bank_account_no}
+    assert len(secrets) > 100
+    pattern = re.compile("|".join(re.escape(s) for s in sorted(secrets)))
+    conn, found, cells = session.connection(), [], 0
+    for table in db.metadata.sorted_tables:
+        for row in conn.exec_driver_sql(f"SELECT * FROM {table.name}"):
+            for cell in row:
+                if isinstance(cell, str):
+                    cells += 1
+                    if pattern.search(cell):
+                        found.append((table.name, cell[:40]))
+    assert cells > 1000 and found == []
+    url = seeded_app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///"):
+        from pathlib import Path
+
+        path = Path(url.removeprefix("sqlite:///"))
+        raw = b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+        assert len(raw) > 100_000 and [s for s in secrets if s.encode() in raw] == []

@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.crypto import Encrypted
 from shop.extensions import db
 from shop.types import UTCDateTime, utcnow
 
@@ -45,7 +46,7 @@ class Cooperative(db.Model):
     stripe_account_id: Mapped[str] = mapped_column(String(40), default="")
     bank_name: Mapped[str] = mapped_column(String(60), default="")
     bank_account_name: Mapped[str] = mapped_column(String(80), default="")
-    bank_account_no: Mapped[str] = mapped_column(String(34), default="")
+    bank_account_no: Mapped[str] = mapped_column(Encrypted("cooperatives.bank_account_no"), default="")  # encrypted at rest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -433,7 +433,7 @@ def add_member(coop: Cooperative, *, head_name: str, village_id: int, members_co
     """Add a member household; a registered-poor status is only proposed, for staff to confirm."""
     if db.session.get(Village, village_id) is None:
         raise PortalError(_("Please choose a village from the list."), "village_id")
-    if db.session.scalar(select(Household.id).where(Household.registry_code == registry_code)) is not None:
+    if db.session.scalar(select(Household.id).where(Household.with_registry_code(registry_code))) is not None:
         raise _duplicate_registry()
     household = Household(coop_id=coop.id, head_name=head_name, village_id=village_id,
                           members_count=members_count, registry_code=registry_code, phone=phone or None,
@@ -450,7 +450,7 @@ def update_member(household: Household, *, head_name: str, village_id: int, memb
     if db.session.get(Village, village_id) is None:
         raise PortalError(_("Please choose a village from the list."), "village_id")
     if registry_code and db.session.scalar(select(Household.id).where(
-            Household.registry_code == registry_code, Household.id != household.id)) is not None:
+            Household.with_registry_code(registry_code), Household.id != household.id)) is not None:
         raise _duplicate_registry()
 
     def change():

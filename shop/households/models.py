@@ -1,8 +1,9 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from shop.crypto import Encrypted, blind_index, blind_indexes
 from shop.extensions import db
 from shop.types import UTCDateTime, utcnow
 
@@ -28,12 +29,24 @@ class Household(db.Model):
     poor_since_year: Mapped[int | None]
     # Why staff last declined a proposal, shown to the cooperative; cleared by a new proposal or a confirmation.
     poor_decline_reason: Mapped[str | None] = mapped_column(String(300))
-    registry_code: Mapped[str] = mapped_column(String(30), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(20))
+    # Encrypted at rest (shop/crypto.py); the blind index keeps codes unique and findable.
+    registry_code: Mapped[str] = mapped_column(Encrypted("households.registry_code"))
+    registry_code_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone: Mapped[str | None] = mapped_column(Encrypted("households.phone"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     coop = relationship("Cooperative")
     village = relationship("Village")
+
+    @validates("registry_code")
+    def _index_registry_code(self, _key, value):
+        self.registry_code_index = blind_index(value)
+        return value
+
+    @classmethod
+    def with_registry_code(cls, code: str):
+        """SQL for "this household's registry code is `code`" (through the blind index)."""
+        return cls.registry_code_index.in_(blind_indexes(code))
 
     @property
     def is_registered_poor(self) -> bool:

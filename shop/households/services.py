@@ -74,8 +74,8 @@ def search_households(search: HouseholdSearch, page: int, per_page: int, viewer_
     stmt = select(Household).join(Village, Village.id == Household.village_id)
     if search.name:
         stmt = stmt.where(Household.head_name.contains(search.name, autoescape=True))
-    if search.registry_code:  # the whole code only: it is to be stored encrypted, found by a blind index
-        stmt = stmt.where(Household.registry_code == search.registry_code)
+    if search.registry_code:  # the whole code only: it is stored encrypted, found by its blind index
+        stmt = stmt.where(Household.with_registry_code(search.registry_code))
     for column, value in ((Household.village_id, search.village_id), (Household.coop_id, search.coop_id)):
         if value is not None:
             stmt = stmt.where(column == value)
@@ -107,7 +107,7 @@ def edit_household(household: Household, staff_id: int, **values) -> list[str]:
     if db.session.get(Village, values["village_id"]) is None:
         raise HouseholdError(_("Please choose a village from the list."), "village_id")
     duplicate = HouseholdError(_("This registry code is already on file for another household."), "registry_code")
-    if db.session.scalar(select(Household.id).where(Household.registry_code == values["registry_code"],
+    if db.session.scalar(select(Household.id).where(Household.with_registry_code(values["registry_code"]),
                                                     Household.id != household.id)) is not None:
         raise duplicate
     changed = [name for name in EDITABLE if getattr(household, name) != values[name]]

@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, ca
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.crypto import Encrypted
 from shop.extensions import db
 from shop.types import UTCDateTime, one_of, utcnow
 
@@ -53,7 +54,7 @@ class Payout(db.Model):
     attempt: Mapped[int] = mapped_column(default=1)
     payee_name: Mapped[str] = mapped_column(String(80), default="")
     bank_name: Mapped[str] = mapped_column(String(60), default="")
-    bank_account_no: Mapped[str] = mapped_column(String(34), default="")
+    bank_account_no: Mapped[str] = mapped_column(Encrypted("payouts.bank_account_no"), default="")  # encrypted at rest
     stripe_account_id: Mapped[str] = mapped_column(String(40), default="")
     # The bank's reference or the Stripe transfer id, once paid.
     reference: Mapped[str] = mapped_column(String(80), default="")

@@ -131,7 +131,8 @@ class Servers:
     def __init__(self, database_url: str, stripe: FakeStripe, log_dir: Path):
         self.ports = [_free_port(), _free_port()]
         self.env = os.environ | {
-            "SHOP_CONFIG": "production", "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": database_url,
+            "SHOP_CONFIG": "production", "SECRET_KEY": secrets.token_hex(32),
+            "DATA_KEY": secrets.token_hex(32), "DATABASE_URL": database_url,
             "TRUSTED_HOSTS": "127.0.0.1", "PROXY_COUNT": "1", "REDIS_URL": REDIS, "MAIL_BACKEND": "console",
             "STRIPE_SECRET_KEY": stripe.api_key, "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "STRIPE_API_BASE": stripe.url, "STRIPE_TIMEOUT_SECONDS": "5", "PYTHONDONTWRITEBYTECODE": "1",
