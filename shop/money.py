@@ -11,6 +11,7 @@ BP_WHOLE = 10_000
 MAX_YUAN = 10_000_000
 _FULLWIDTH = {0x3000: " ", 0xFFE5: "¥", **{0xFF01 + i: chr(0x21 + i) for i in range(94)}}
 _YUAN_RE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
+_PERCENT_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")
 
 
 def _int(value: object, name: str) -> int:
@@ -141,6 +142,26 @@ def parse_yuan(text: str) -> int:
     if fen > MAX_YUAN * 100:
         raise ValueError(f"amount too large: {text!r}")
     return fen
+
+
+def parse_percent(text: str) -> int:
+    """Parse a typed percentage such as "5", "7.25" or "7.25%" (at most two decimals, 0 to 100) into
+    basis points."""
+    if not isinstance(text, str) or len(text) > 20:
+        raise ValueError("not a percentage")
+    s = text.translate(_FULLWIDTH).strip().removesuffix("%").strip()  # full-width digits and ％ from an IME
+    if not _PERCENT_RE.fullmatch(s):
+        raise ValueError(f"not a percentage with at most two decimals: {text!r}")
+    whole, _, frac = s.partition(".")
+    bp = int(whole) * 100 + int(frac.ljust(2, "0"))
+    if bp > BP_WHOLE:
+        raise ValueError(f"more than 100%: {text!r}")
+    return bp
+
+
+def bp_to_percent_str(bp: int) -> str:
+    """Render basis points as a plain percentage to type back, such as "7.25" (no % sign)."""
+    return bp_percent(bp).removesuffix("%")
 
 
 def fen_to_yuan_str(fen: int) -> str:

@@ -120,7 +120,7 @@ def init_app(app: Flask) -> None:
     from shop.coops.portal import bp as coop_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp
-    from shop.staff import applications, audit, households, payments, payouts, reports, users  # noqa: F401 - routes on the staff blueprint
+    from shop.staff import applications, audit, coops, households, payments, payouts, reports, users  # noqa: F401 - routes on the staff blueprint
     from shop.staff.views import bp as staff_bp
 
     for blueprint in (cart_bp, checkout_bp, orders_bp, payments_bp, coop_bp, staff_bp):

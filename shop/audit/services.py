@@ -41,6 +41,10 @@ ACTION_LABELS = {
     "payout_cancelled": _l("Payout cancelled"), "payout_sent": _l("Payout sent to Stripe"),
     "handover_recorded": _l("Handover recorded"), "coop_approved": _l("Cooperative approved"),
     "coop_rejected": _l("Cooperative rejected"), "coop_rates_changed": _l("Cooperative rates changed"),
+    "coop_suspended": _l("Cooperative suspended"), "coop_reinstated": _l("Cooperative reinstated"),
+    "coop_shipping_changed": _l("Cooperative shipping rule changed"),
+    "coop_payout_changed": _l("Cooperative payout details changed"),
+    "coop_bank_revealed": _l("Revealed a cooperative's bank account"),
     "user_invited": _l("Staff member invited"), "user_role_changed": _l("Role changed"),
     "user_disabled": _l("Login disabled"), "user_enabled": _l("Login enabled"),
     # household data (household_access_log)

@@ -9,10 +9,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from shop.accounts.models import Address, User
-from shop.cart.models import Cart
+from shop.cart.models import Cart, CartItem
 from shop.cart.services import CartView, load_cart_view
-from shop.catalog.models import Variant
+from shop.catalog.models import Product, Variant
+from shop.coops.models import Cooperative
 from shop.extensions import db
+from shop.i18n import l10n
 from shop.money import LotSource, split_line
 from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
 from shop.supply.models import LotShare
@@ -50,14 +52,31 @@ def _sources_by_line(allocations: dict[int, list[tuple[int, int]]]) -> dict[int,
                   for lot_id, units in taken] for key, taken in allocations.items()}
 
 
+def _lock_coops(cart: Cart | None) -> None:
+    """Re-read the cart's cooperatives FOR SHARE (PostgreSQL), in id order, before the cart is priced: a
+    suspension or a change of rates or shipping waits for this checkout to end, or this checkout sees it.
+    Checkouts share the lock, so they never wait on each other here."""
+    if cart is None:
+        return
+    coop_ids = (select(Product.coop_id).join(Variant, Variant.product_id == Product.id)
+                .join(CartItem, CartItem.variant_id == Variant.id).where(CartItem.cart_id == cart.id))
+    db.session.scalars(select(Cooperative).where(Cooperative.id.in_(coop_ids)).order_by(Cooperative.id)
+                       .with_for_update(read=True).execution_options(populate_existing=True)).all()
+
+
 def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token: str, locale: str) -> Order:
     """Create a pending order from the cart, reserving units oldest lot first; flush, never commit."""
     existing = get_order_by_token(buyer.id, checkout_token)
     if existing is not None:
         return existing
+    _lock_coops(cart)
     view: CartView = load_cart_view(cart)
     if not view.groups:
         raise CheckoutError(_("Your cart is empty."))
+    for group in view.groups:
+        if not group.coop.can_sell:  # suspended (perhaps a moment ago): its items cannot be bought
+            raise CheckoutError(_("%(coop)s is not selling at the moment. Please remove its items from your "
+                                  "cart to place the order.", coop=l10n(group.coop, "name")))
     if not view.ok:
         raise CheckoutError(_("Some items in your cart need your attention before you can order."))
 

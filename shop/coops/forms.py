@@ -209,3 +209,112 @@ class MemberEditForm(_OwnMessages, FlaskForm):
                 "members_count": self.members_count.data, "joined_on": self.joined_on.data,
                 "registry_code": self.registry_code.data or None, "phone": self.phone.data or None,
                 "propose_poor": bool(self.propose_poor.data), "poor_since_year": self.poor_since_year.data}
+
+
+# --- the back office's cooperative page (staff) -------------------------------------------------
+
+STRIPE_ACCOUNT_RE = r"^acct_[A-Za-z0-9]{6,35}$"
+BANK_ACCOUNT_RE = r"^[0-9A-Z]{8,34}$"
+
+
+def _no_spaces(value):
+    """A bank account number as typed in groups ("6222 0201 …"), without the spaces and dashes."""
+    return "".join(c for c in value if c not in " -\u3000").upper() if isinstance(value, str) else value
+
+
+class CoopSearchForm(FlaskForm):
+    """Cooperatives by status and part of a name (the query string, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Name"), filters=[lambda v: "".join(c for c in (v or "") if c.isprintable()).strip()[:80]])
+    status = SelectField(_l("Status"), default="", validators=[Optional()])
+
+    def set_choices(self, statuses) -> None:
+        from shop.i18n import status_label
+
+        self.status.choices = [SelectChoice("", _l("All"))] + [SelectChoice(s, status_label(s)) for s in statuses]
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for the suspension"), filters=[strip], validators=[
+        _required(_l("Please give the reason for the suspension.")), too_long(300)])
+    submit = SubmitField(_l("Suspend"))
+
+
+def _percent(form, field):
+    from shop.money import parse_percent
+
+    try:
+        field.bp = parse_percent(field.data or "")
+    except ValueError:
+        raise ValidationError(_l("Enter a percentage from 0 to 100 with at most two decimals, for example 5 "
+                                 "or 7.25.")) from None
+
+
+class CoopRatesForm(FlaskForm):
+    """Rates typed as percentages; the view reads them back as basis points (field.bp)."""
+
+    commission = StringField(_l("Platform commission (%)"), filters=[strip], render_kw={"inputmode": "decimal"},
+                             validators=[_required(_l("Please enter the commission rate.")), _percent])
+    retention = StringField(_l("Cooperative retention (%)"), filters=[strip], render_kw={"inputmode": "decimal"},
+                            validators=[_required(_l("Please enter the retention rate.")), _percent])
+    submit = SubmitField(_l("Save rates"))
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        if self.commission.bp + self.retention.bp > 10_000:
+            self.retention.errors = [_l("Commission and retention together may not be more than 100%.")]
+            return False
+        return True
+
+
+def _yuan(form, field):
+    if not field.data:
+        return
+    try:
+        field.fen = parse_yuan(field.data)
+    except ValueError:
+        raise ValidationError(_l("Enter an amount in yuan, for example 12.50.")) from None
+
+
+class CoopShippingForm(FlaskForm):
+    """A flat fee per shipment, and optionally free shipping from a subtotal (blank: never free)."""
+
+    shipping_fee = StringField(_l("Shipping fee per shipment (yuan)"), filters=[strip],
+                               render_kw={"inputmode": "decimal"},
+                               validators=[_required(_l("Please enter the shipping fee (0 for free).")), _yuan])
+    free_shipping_over = StringField(_l("Free shipping from a subtotal of (yuan, optional)"), filters=[strip],
+                                     render_kw={"inputmode": "decimal"}, validators=[Optional(), _yuan])
+    submit = SubmitField(_l("Save shipping rule"))
+
+    def values(self) -> dict:
+        return {"shipping_fee_fen": self.shipping_fee.fen,
+                "free_shipping_over_fen": self.free_shipping_over.fen if self.free_shipping_over.data else None}
+
+
+class CoopPayoutForm(FlaskForm):
+    """Where payouts go. The bank account number on file is never filled in (a blank keeps it): seeing it in
+    full is a logged reveal."""
+
+    payout_method = SelectField(_l("Payout method"), validate_choice=True, choices=[
+        SelectChoice("bank", _l("Bank transfer")), SelectChoice("stripe", _l("Stripe connected account"))],
+        validators=[InputRequired(message=_l("Please choose a payout method."))])
+    bank_name = StringField(_l("Bank"), filters=[strip], validators=[too_long(60)])
+    bank_account_name = StringField(_l("Account holder"), filters=[strip], validators=[too_long(80)])
+    bank_account_no = StringField(_l("Account number (blank keeps the one on file)"), filters=[_no_spaces],
+                                  render_kw={"autocomplete": "off", "inputmode": "numeric"}, validators=[
+        Optional(), Regexp(BANK_ACCOUNT_RE, message=_l("An account number has 8 to 34 digits or letters."))])
+    stripe_account_id = StringField(_l("Stripe account"), filters=[strip], render_kw={"placeholder": "acct_…"},
+                                    validators=[Optional(), Regexp(STRIPE_ACCOUNT_RE, message=_l(
+                                        "A Stripe account looks like acct_ followed by letters and digits."))])
+    submit = SubmitField(_l("Save payout details"))
+
+    def values(self, coop) -> dict:
+        """The new payout fields; a blank account number keeps the one on file."""
+        return {"payout_method": self.payout_method.data, "bank_name": self.bank_name.data,
+                "bank_account_name": self.bank_account_name.data,
+                "bank_account_no": self.bank_account_no.data or coop.bank_account_no,
+                "stripe_account_id": self.stripe_account_id.data}

@@ -35,7 +35,8 @@ def admin_required(view):
 
 
 MENU = (  # endpoint, label; back-office sections register here as they are built
-    ("staff.applications", _l("Cooperative applications")), ("staff.orders", _l("Orders and refunds")),
+    ("staff.applications", _l("Cooperative applications")), ("staff.coops", _l("Cooperatives")),
+    ("staff.orders", _l("Orders and refunds")),
     ("staff.flags", _l("Payments to review")), ("staff.households", _l("Households")),
     ("staff.poor_proposals", _l("Registered-poor proposals")),
     ("staff.reports", _l("Household income")), ("staff.payouts", _l("Payouts")),

@@ -38,7 +38,8 @@ def staff_urls(app) -> list[tuple[str, str]]:
 def test_the_walk_covers_the_reports_and_every_staff_section(app):
     urls = {url for _, url in staff_urls(app)}
     assert {"/staff", "/staff/reports", "/staff/reports/income.csv", "/staff/reports/income.xlsx",
-            "/staff/orders/1/refund"} <= urls
+            "/staff/orders/1/refund", "/staff/coops", "/staff/coops/1", "/staff/coops/1/suspend",
+            "/staff/coops/1/rates", "/staff/coops/1/reveal-bank-account"} <= urls
 
 
 @pytest.mark.parametrize("role", ["buyer", "coop manager"])
