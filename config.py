@@ -63,6 +63,8 @@ class Config:
     # A cooperative is paid once its settled, unpaid balance reaches this much (fen).
     PAYOUT_MINIMUM_FEN = _int("PAYOUT_MINIMUM_FEN", 10_000)
     PER_PAGE = 12
+    # Finished orders' shipping addresses are removed this long after the order (orders purge-addresses).
+    ADDRESS_RETENTION_DAYS = _int("ADDRESS_RETENTION_DAYS", 3 * 365)
     # Host names the shop answers to (comma-separated); links in e-mails are built from the Host header.
     TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -50,6 +50,16 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"Settled {count} shipment(s).")
 
+    @orders_cli.command("purge-addresses")
+    @click.option("--dry-run", is_flag=True, help="Only count the orders whose address is due to go.")
+    def purge_addresses_command(dry_run):
+        """Remove the shipping address of finished orders placed more than ADDRESS_RETENTION_DAYS ago."""
+        from shop.orders.retention import purge_old_addresses
+
+        count = purge_old_addresses(dry_run)
+        db.session.commit()
+        click.echo(f"{count} order address(es) {'due to be removed' if dry_run else 'removed'}.")
+
     app.cli.add_command(orders_cli)
 
     keys_cli = AppGroup("keys", help="The key that encrypts household and bank data at rest.")

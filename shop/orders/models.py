@@ -45,6 +45,8 @@ class Order(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancel_reason: Mapped[str] = mapped_column(String(20), default="")
+    # When the shipping address was removed after the retention period (shop/orders/retention.py).
+    address_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     buyer = relationship("User")
     shipments: Mapped[list["Shipment"]] = relationship(back_populates="order", order_by="Shipment.id")
