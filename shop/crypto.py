@@ -128,24 +128,26 @@ def rotate_data_key() -> dict[str, int]:
     """Re-encrypt under DATA_KEY every value still written under an old key, and recompute every blind
     index (a `<column>_index` beside an encrypted `<column>`). Returns how many values each column had
     re-encrypted. The caller commits: the whole rotation is one transaction."""
-    from sqlalchemy import select, type_coerce, update
+    from sqlalchemy import bindparam, select, type_coerce, update
 
     from shop.extensions import db
 
     current = f"{PREFIX}:{current_key().key_id}:"
     counts = {}
     for table in db.metadata.sorted_tables:
+        by_id = update(table).where(table.c.id == bindparam("row_id"))
         for column in (c for c in table.columns if isinstance(c.type, Encrypted)):
             raw = type_coerce(column, Text)
             stale = db.session.execute(select(table.c.id, raw).where(
                 raw.is_not(None), raw != "", ~raw.startswith(current, autoescape=True))).all()
-            for row_id, stored in stale:
-                value = decrypt(stored, column.type.purpose)
-                db.session.execute(update(table).where(table.c.id == row_id).values({column.name: value}))
+            if stale:  # one executemany: each value decrypted under its old key, written under the current one
+                db.session.execute(by_id.values({column.name: bindparam("value", type_=column.type)}),
+                                   [{"row_id": i, "value": decrypt(v, column.type.purpose)} for i, v in stale])
             counts[f"{table.name}.{column.name}"] = len(stale)
             index = table.columns.get(f"{column.name}_index")
             if index is not None:
-                for row_id, value in db.session.execute(select(table.c.id, column)).all():
-                    db.session.execute(update(table).where(table.c.id == row_id)
-                                       .values({index.name: blind_index(value)}))
+                rows = db.session.execute(select(table.c.id, column)).all()
+                if rows:
+                    db.session.execute(by_id.values({index.name: bindparam("value")}),
+                                       [{"row_id": i, "value": blind_index(v)} for i, v in rows])
     return counts

@@ -51,6 +51,26 @@ def fresh_database_url(folder):
         yield f"sqlite:///{folder / 'test.sqlite3'}"
 
 
+@contextmanager
+def fresh_app(folder):
+    """Yield an app on a new empty database (no schema: the caller migrates or creates it); its
+    connections are closed before the database is dropped."""
+    with fresh_database_url(folder) as url:
+
+        class Cfg(TestConfig):
+            SQLALCHEMY_DATABASE_URI = url
+            UPLOAD_DIR = str(folder / "uploads")
+
+        app = create_app(Cfg)
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                _db.session.remove()
+                for engine in _db.engines.values():
+                    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     with fresh_database_url(tmp_path_factory.mktemp("db")) as url:

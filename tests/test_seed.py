@@ -10,8 +10,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from config import TestConfig
-from shop import create_app
 from shop.accounts.models import Address, User
 from shop.catalog.models import Category, Product, ProductImage, Variant
 from shop.coops.models import Cooperative
@@ -24,7 +22,7 @@ from shop.payouts.models import Handover, Payout, PayoutRun
 from shop.places.models import County, Village
 from shop.supply.models import LotAdjustment, LotShare, SupplyLot
 from shop.types import SHOP_TZ
-from tests.conftest import fresh_database_url
+from tests.conftest import fresh_app
 
 MODELS = (County, Village, Category, Cooperative, Household, User, Address, Product, Variant, ProductImage,
           SupplyLot, LotShare, LotAdjustment, Order, Shipment, OrderLine, Allocation, Payment, Refund, RefundLine,
@@ -35,14 +33,7 @@ DEMO_BUYER = "buyer@demo.longnan.example"
 @pytest.fixture(scope="module")
 def seeded_app(tmp_path_factory):
     """An app on a fresh database with the demo data, and its default history, loaded once and committed."""
-    tmp = tmp_path_factory.mktemp("seed")
-    with fresh_database_url(tmp) as url:
-
-        class Cfg(TestConfig):
-            SQLALCHEMY_DATABASE_URI = url
-            UPLOAD_DIR = str(tmp / "uploads")
-
-        app = create_app(Cfg)
+    with fresh_app(tmp_path_factory.mktemp("seed")) as app:
         with app.app_context():
             from shop.seed import seed_demo
 
@@ -55,10 +46,7 @@ def seeded_app(tmp_path_factory):
             db.session.remove()
         yield app
         with app.app_context():
-            db.session.remove()
             db.drop_all()
-            for engine in db.engines.values():
-                engine.dispose()
 
 
 @pytest.fixture

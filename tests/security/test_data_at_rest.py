@@ -6,12 +6,10 @@ from flask import current_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
-from config import TestConfig
-from shop import create_app
 from shop.crypto import DataKeyError, blind_index, decrypt, derive, rotate_data_key
 from shop.extensions import db
 from shop.households.models import Household
-from tests.conftest import fresh_database_url
+from tests.conftest import fresh_app
 from tests.factories import make_coop, make_household
 
 CODE, PHONE, ACCOUNT = "GSLN20150042", "13912345678", "6222021234567890123"
@@ -107,28 +105,18 @@ def test_a_value_under_an_unknown_key_says_which_setting_is_missing(ctx):
 
 
 def test_the_migration_encrypts_rows_already_there_and_its_downgrade_decrypts_them(tmp_path):
-    with fresh_database_url(tmp_path) as url:
-
-        class Cfg(TestConfig):
-            SQLALCHEMY_DATABASE_URI = url
-            UPLOAD_DIR = str(tmp_path / "uploads")
-
-        app = create_app(Cfg)
-        with app.app_context():
-            upgrade()
-            household = _household_with_secrets()
-            household_id, coop_id = household.id, household.coop_id
-            db.session.remove()
-            downgrade(revision="0011")
-            assert raw("SELECT registry_code, phone FROM households WHERE id = :i", i=household_id) == (CODE, PHONE)
-            assert raw("SELECT bank_account_no FROM cooperatives WHERE id = :i", i=coop_id) == (ACCOUNT,)
-            db.session.remove()
-            upgrade()
-            code, phone = raw("SELECT registry_code, phone FROM households WHERE id = :i", i=household_id)
-            assert code.startswith("enc1:") and phone.startswith("enc1:")
-            again = db.session.get(Household, household_id)
-            assert (again.registry_code, again.phone, again.coop.bank_account_no) == (CODE, PHONE, ACCOUNT)
-            assert db.session.scalar(select(Household.id).where(Household.with_registry_code(CODE))) == household_id
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
+    with fresh_app(tmp_path) as app, app.app_context():
+        upgrade()
+        household = _household_with_secrets()
+        household_id, coop_id = household.id, household.coop_id
+        db.session.remove()
+        downgrade(revision="0011")
+        assert raw("SELECT registry_code, phone FROM households WHERE id = :i", i=household_id) == (CODE, PHONE)
+        assert raw("SELECT bank_account_no FROM cooperatives WHERE id = :i", i=coop_id) == (ACCOUNT,)
+        db.session.remove()
+        upgrade()
+        code, phone = raw("SELECT registry_code, phone FROM households WHERE id = :i", i=household_id)
+        assert code.startswith("enc1:") and phone.startswith("enc1:")
+        again = db.session.get(Household, household_id)
+        assert (again.registry_code, again.phone, again.coop.bank_account_no) == (CODE, PHONE, ACCOUNT)
+        assert db.session.scalar(select(Household.id).where(Household.with_registry_code(CODE))) == household_id
