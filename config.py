@@ -65,7 +65,9 @@ class Config:
     PER_PAGE = 12
     # Finished orders' shipping addresses are removed this long after the order (orders purge-addresses).
     ADDRESS_RETENTION_DAYS = _int("ADDRESS_RETENTION_DAYS", 3 * 365)
-    # Host names the shop answers to (comma-separated); links in e-mails are built from the Host header.
+    # Host names the shop answers to (comma-separated). Links in e-mails and QR codes use PUBLIC_BASE_URL
+    # (e.g. https://shop.example.cn), else the first of these hosts; never the request's Host header.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "").rstrip("/")
     TRUSTED_HOSTS = [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
@@ -86,6 +88,7 @@ class TestConfig(Config):
 
 class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
     HSTS_SECONDS = 365 * 24 * 3600
 
     @classmethod

@@ -2,7 +2,7 @@
 import logging
 from urllib.parse import urlsplit
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, has_request_context, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -47,6 +47,23 @@ def safe_next(target: str | None, default: str) -> str:
         return default
     parts = urlsplit(target)
     return default if parts.scheme or parts.netloc else target
+
+
+def public_url(endpoint: str, **values) -> str:
+    """Absolute URL for links that leave the site (e-mails, QR codes on printed labels).
+
+    The host is PUBLIC_BASE_URL, else the first of TRUSTED_HOSTS, never the request's Host header, so a forged
+    header cannot put another site's address on a label or in a mail. A development shop configured with
+    neither uses the address it is being browsed at (or localhost from the command line)."""
+    cfg = current_app.config
+    base = cfg.get("PUBLIC_BASE_URL") or ""
+    if not base and cfg.get("TRUSTED_HOSTS"):
+        base = f"{cfg['PREFERRED_URL_SCHEME']}://{cfg['TRUSTED_HOSTS'][0]}"
+    if not base:
+        base = request.host_url if has_request_context() else "http://localhost:5000"
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def first_error(form) -> str:

@@ -8,7 +8,7 @@ import smtplib
 import unicodedata
 from functools import cache
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import func, select
@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from shop.accounts.models import Address, User
 from shop.extensions import db
 from shop.mail import send_mail
+from shop.web import public_url
 
 MAX_ADDRESSES = 10
 RESET_MAX_AGE_S = 3600
@@ -146,7 +147,7 @@ def request_password_reset(email: str) -> None:
     user = get_user_by_email(email)
     if user is None or not user.is_active:
         return
-    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
+    link = public_url("accounts.reset_password", token=make_reset_token(user))
     body = "\n\n".join([
         _("Hello %(name)s,", name=user.display_name or user.email),
         _("Someone, hopefully you, asked to reset the password of your account at the Longnan Village Shop. "
@@ -205,8 +206,8 @@ def send_staff_invitation(user: User) -> bool:
     """Mail a new staff member a link to choose a password: a password-reset link, in Chinese then English."""
     from flask_babel import force_locale
 
-    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
-    login = url_for("accounts.login", _external=True)
+    link = public_url("accounts.reset_password", token=make_reset_token(user))
+    login = public_url("accounts.login")
     parts = []
     for locale in LOCALES:
         with force_locale(locale):

@@ -1,7 +1,9 @@
 """Fulfilment: the cooperative's paid shipments to pack and ship, packing slips, and delivery."""
 from datetime import datetime, timedelta
 
-from flask import current_app, url_for
+from flask import current_app
+
+from shop.web import public_url
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -73,7 +75,7 @@ def notify_buyer_shipped(shipment: Shipment) -> None:
         body = _("%(coop)s has shipped your parcel.\n\nCarrier: %(carrier)s\nTracking number: %(tracking)s\n\n"
                  "Follow your order here: %(url)s\n\nThank you for supporting Longnan's farming households.",
                  coop=name, carrier=carrier_name(shipment.carrier), tracking=shipment.tracking_no,
-                 url=url_for("orders.detail", number=order.number, _external=True))
+                 url=public_url("orders.detail", number=order.number))
     try:
         send_mail(order.buyer.email, subject, body)
     except OSError:  # smtplib errors are OSErrors: the parcel is shipped all the same; the order page shows it

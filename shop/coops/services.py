@@ -11,7 +11,7 @@ import unicodedata
 import warnings
 from datetime import date
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -27,6 +27,7 @@ from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.households.models import Household
 from shop.mail import send_mail
+from shop.web import public_url
 from shop.places.models import Village
 from shop.types import utcnow
 
@@ -165,8 +166,8 @@ def _mail_quietly(to: str, subject: str, body: str) -> bool:
 
 def send_manager_invitation(coop: Cooperative, user: User) -> bool:
     """Mail the new manager a link to choose a password (after the approval is committed)."""
-    link = url_for("accounts.reset_password", token=make_reset_token(user), _external=True)
-    login = url_for("accounts.login", _external=True)
+    link = public_url("accounts.reset_password", token=make_reset_token(user))
+    login = public_url("accounts.login")
     body = _bilingual(lambda: "\n\n".join([
         _("Hello %(name)s,", name=coop.contact_name or user.email),
         _("Your cooperative %(coop)s is approved on the Longnan Village Shop. You are its manager: you can list "

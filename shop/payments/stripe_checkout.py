@@ -4,7 +4,9 @@ its idempotency key and parameters are fixed, so repeating it returns the same s
 import re
 from datetime import timedelta
 
-from flask import current_app, url_for
+from flask import current_app
+
+from shop.web import public_url
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -99,7 +101,7 @@ def session_params(order: Order, attempt: CheckoutAttempt) -> dict:
                 items.append({"price_data": {"currency": "cny", "unit_amount": shipment.shipping_fee_fen,
                                              "product_data": {"name": _("Shipping from %(coop)s", coop=coop)}},
                               "quantity": 1})
-    back = url_for("payments.stripe_return", number=order.number, _external=True)
+    back = public_url("payments.stripe_return", number=order.number)
     params = {
         "mode": "payment", "line_items": items, "currency": "cny", "locale": "zh" if zh else "en",
         "client_reference_id": str(order.id), "metadata": meta, "payment_intent_data": {"metadata": meta},

@@ -32,3 +32,15 @@ def test_an_unknown_host_gets_400_without_a_traceback(production_app, caplog):
     assert bad.headers["X-Content-Type-Options"] == "nosniff" and bad.headers["X-Request-ID"]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
     assert client.get("/healthz", headers={"Host": "shop.example"}).status_code == 200
+
+
+def test_links_that_leave_the_site_never_take_the_request_host(make_app, production_app):
+    from shop.web import public_url
+
+    with production_app.test_request_context("/", headers={"Host": "evil.example"}):
+        assert public_url("orders.detail", number="LN1") == "https://shop.example/orders/LN1"
+    configured = make_app(PUBLIC_BASE_URL="https://shop.example.cn/shop", TRUSTED_HOSTS=["other.example"])
+    with configured.test_request_context("/", headers={"Host": "evil.example"}):
+        assert public_url("orders.detail", number="LN1") == "https://shop.example.cn/shop/orders/LN1"
+    with configured.app_context():  # from the command line too (cron jobs send mail)
+        assert public_url("accounts.login").startswith("https://shop.example.cn/shop/")
