@@ -70,6 +70,15 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
+class AccountDeleteForm(FlaskForm):
+    """The buyer confirms with their password that the account is to go."""
+
+    current_password = PasswordField(_l("Your password"), render_kw={"autocomplete": "current-password"},
+                                     validators=[DataRequired(message=_l("Please enter your password.")),
+                                                 too_long(PASSWORD_MAX)])
+    submit = SubmitField(_l("Delete my account"))
+
+
 class ProfileEditForm(FlaskForm):
     display_name = StringField(_l("Your name"), filters=[strip], render_kw={"autocomplete": "nickname"},
                                validators=[DataRequired(message=_l("Please enter a name we can greet you with.")),

@@ -11,7 +11,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.accounts.models import Address, User
@@ -112,6 +112,55 @@ def end_sessions(user: User) -> None:
 
 
 # --- password reset ----------------------------------------------------------------------------
+
+class DeletionRefused(Exception):
+    """The account cannot be deleted yet; `open_orders` are the order numbers still in progress."""
+
+    def __init__(self, message: str, open_orders: list[str] | None = None):
+        super().__init__(message)
+        self.message, self.open_orders = message, open_orders or []
+
+
+def delete_account(user_id: int, password: str) -> bool:
+    """Delete a buyer's account at their request, keeping the orders the money rules need (DOMAIN.md, Privacy).
+
+    The e-mail becomes deleted-<id>@invalid, the name, language and password go, saved addresses and the cart
+    are deleted, every order's shipping address is removed and every session ends. Orders, lines, payments,
+    refunds and ledger postings stay, tied to the now nameless account, so no total changes. Refused while an
+    order is still open (its delivery, refund or payment needs the address and the account) and for staff and
+    cooperative accounts, which an administrator closes. Return False for a wrong password; the caller commits."""
+    from shop.audit.services import record_audit
+    from shop.cart.models import Cart, CartItem
+    from shop.orders.models import Order
+    from shop.orders.retention import order_is_open, purge_order_address
+
+    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update())  # one deletion at a time
+    if user is None or not user.check_password(password):
+        return False
+    if user.can_staff or user.is_coop_manager:
+        raise DeletionRefused(_("Staff and cooperative accounts are closed by an administrator. Please ask one."))
+    # The orders are locked too, so an order being paid or shipped right now waits for this check.
+    orders = db.session.scalars(select(Order).where(Order.buyer_id == user.id).order_by(Order.id)
+                                .with_for_update()).all()
+    still_open = db.session.scalars(select(Order.number).where(Order.buyer_id == user.id, order_is_open())
+                                    .order_by(Order.id)).all()
+    if still_open:
+        raise DeletionRefused(_("Some of your orders are still in progress. Once they are delivered and settled "
+                                "(or cancelled), you can delete your account."), list(still_open))
+    for order in orders:
+        if order.address_purged_at is None:
+            purge_order_address(order)
+    user.addresses.clear()
+    carts = select(Cart.id).where(Cart.user_id == user.id).scalar_subquery()
+    db.session.execute(delete(CartItem).where(CartItem.cart_id.in_(carts)))
+    db.session.execute(delete(Cart).where(Cart.user_id == user.id))
+    user.email, user.display_name, user.locale = f"deleted-{user.id}@invalid", "", None
+    user.set_password(secrets.token_urlsafe(32))  # no one knows it: the account cannot be signed in again
+    user.is_active_account = False
+    end_sessions(user)
+    record_audit("account_deleted", f"user:{user.id}", f"{len(orders)} orders kept without address", user.id)
+    return True
+
 
 def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=RESET_SALT)

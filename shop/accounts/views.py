@@ -5,10 +5,10 @@ from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from shop.accounts.forms import (AddressEditForm, PasswordChangeForm, PasswordForgotForm, PasswordResetForm,
+from shop.accounts.forms import (AccountDeleteForm, AddressEditForm, PasswordChangeForm, PasswordForgotForm, PasswordResetForm,
                                  ProfileEditForm, UserLoginForm, UserRegisterForm)
-from shop.accounts.services import (MAX_ADDRESSES, AddressLimitReached, EmailTaken, add_address, authenticate,
-                                    change_password, delete_address, end_sessions, get_address,
+from shop.accounts.services import (MAX_ADDRESSES, AddressLimitReached, DeletionRefused, EmailTaken, add_address,
+                                    authenticate, change_password, delete_account, delete_address, end_sessions, get_address,
                                     get_user_for_reset_token, list_addresses, register_user, request_password_reset,
                                     set_new_password, update_address, update_profile)
 from shop.extensions import db, limiter
@@ -147,6 +147,30 @@ def password():
             return redirect(url_for("accounts.profile"))
         form.current_password.errors.append(_("That is not your current password."))
     return render_template("accounts/password.html", form=form)
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"])
+def delete():
+    form = AccountDeleteForm()
+    refused = None
+    if form.validate_on_submit():
+        try:
+            deleted = delete_account(current_user.id, form.current_password.data)
+        except DeletionRefused as error:
+            db.session.rollback()
+            refused = error
+        else:
+            if deleted:
+                db.session.commit()
+                logout_user()
+                flash(_("Your account is deleted. Thank you for buying from the villages."), "success")
+                return redirect(url_for("main.home"))
+            db.session.rollback()
+            form.current_password.errors.append(_("That is not your password."))
+    return render_template("accounts/delete.html", form=form, refused=refused), \
+        400 if (form.errors or refused) else 200
 
 
 @bp.route("/addresses/new", methods=["GET", "POST"])

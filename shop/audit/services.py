@@ -47,6 +47,8 @@ ACTION_LABELS = {
     "coop_bank_revealed": _l("Revealed a cooperative's bank account"),
     "user_invited": _l("Staff member invited"), "user_role_changed": _l("Role changed"),
     "user_disabled": _l("Login disabled"), "user_enabled": _l("Login enabled"),
+    "household_edited": _l("Household edited"), "poor_status_declined": _l("Registered-poor proposal declined"),
+    "household_anonymised": _l("Household anonymised"), "account_deleted": _l("Buyer deleted their account"),
     # household data (household_access_log)
     "view_poor_proposals": _l("Viewed registered-poor proposals"), "confirm_poor": _l("Confirmed registered-poor"),
     "decline_poor": _l("Declined registered-poor"), "view_order_split": _l("Viewed an order's households"),
@@ -55,7 +57,7 @@ ACTION_LABELS = {
     "income_export_csv": _l("Exported income by household (CSV)"),
     "income_export_xlsx": _l("Exported income by household (Excel)"),
     "list": _l("Listed households"), "view": _l("Viewed a household"), "reveal": _l("Revealed a household field"),
-    "edit": _l("Edited a household"), "statement": _l("Viewed a household statement"),
+    "edit": _l("Edited a household"), "anonymise": _l("Anonymised a household"), "statement": _l("Viewed a household statement"),
 }
 KINDS = ("money", "household")  # audit_events, household_access_log
 EXPORT_LIMIT = 100_000

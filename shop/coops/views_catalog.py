@@ -212,6 +212,9 @@ def member_new():
 @manager_required
 def member_edit(household_id: int):
     household = svc.get_member(current_user.coop_id, household_id) or abort(404)
+    if household.is_anonymised:
+        flash(_("This household left the cooperative and staff erased its details; it cannot be changed."), "error")
+        return redirect(url_for("coop.members"))
     # No obj=: the registry code and phone on file are never sent back to the browser.
     form = _member_form(new=False, data={
         "head_name": household.head_name, "village_id": household.village_id, "joined_on": household.joined_on,

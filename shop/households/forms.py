@@ -1,7 +1,7 @@
 """Staff household forms: the search (query string, no CSRF), the edit form, a decline reason and a period."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, SubmitField, TelField
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, SubmitField, TelField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from shop.coops.forms import REGISTRY_RE, _OwnMessages, _upper
@@ -82,6 +82,14 @@ class DeclineForm(FlaskForm):
 
     reason = StringField(_l("Reason for declining"), filters=[strip], validators=[
         DataRequired(message=_l("Please say why the proposal is declined.")), too_long(300)])
+
+
+class AnonymiseForm(FlaskForm):
+    """Staff confirm, knowingly, that a household's identity is erased for good."""
+
+    confirm = BooleanField(_l("I understand: the name, registry code and phone are erased for good and cannot "
+                              "be brought back. Its income stays in every figure under its number."),
+                           validators=[DataRequired(message=_l("Please tick the box to confirm."))])
 
 
 class StatementPeriodForm(PeriodForm):

@@ -34,6 +34,9 @@ class Household(db.Model):
     registry_code_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     phone: Mapped[str | None] = mapped_column(Encrypted("households.phone"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when staff anonymised a household that left: name, code and phone are gone for good, the income
+    # history stays under the pseudonym, so every total stays true.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     coop = relationship("Cooperative")
     village = relationship("Village")
@@ -47,6 +50,15 @@ class Household(db.Model):
     def with_registry_code(cls, code: str):
         """SQL for "this household's registry code is `code`" (through the blind index)."""
         return cls.registry_code_index.in_(blind_indexes(code))
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.anonymised_at is not None
+
+    @property
+    def pseudonym(self) -> str:
+        """What stands for the household once its name is erased."""
+        return f"H{self.id:06d}"
 
     @property
     def is_registered_poor(self) -> bool:

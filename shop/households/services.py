@@ -11,6 +11,7 @@ from shop.audit.services import client_ip, record_audit
 from shop.extensions import db
 from shop.households.models import Household, HouseholdAccessLog
 from shop.places.models import Village
+from shop.types import utcnow
 
 
 def log_household_access(user_id: int, action: str, household_ids: list[int], field: str | None = None) -> None:
@@ -104,6 +105,8 @@ def reveal_field(household: Household, field: str, viewer_id: int) -> str:
 def edit_household(household: Household, staff_id: int, **values) -> list[str]:
     """Change the household's editable fields; log and audit the names of the changed ones (never the
     values). Return the changed names; the caller commits."""
+    if household.is_anonymised:
+        raise HouseholdError(_("This household was anonymised; its details can no longer be changed."), "head_name")
     if db.session.get(Village, values["village_id"]) is None:
         raise HouseholdError(_("Please choose a village from the list."), "village_id")
     duplicate = HouseholdError(_("This registry code is already on file for another household."), "registry_code")
@@ -123,6 +126,26 @@ def edit_household(household: Household, staff_id: int, **values) -> list[str]:
     log_household_access(staff_id, "edit", [household.id])
     record_audit("household_edited", f"household:{household.id}", "fields: " + ", ".join(changed), staff_id)
     return changed
+
+
+def anonymise_household(household_id: int, staff_id: int) -> Household | None:
+    """Erase a departed household's identity: its head's name becomes the pseudonym, the registry code,
+    phone and any decline reason are removed, a pending registered-poor proposal lapses. Lots, shares and
+    ledger postings keep pointing at the same row, so every income figure and report total stays as it was.
+    Return the household, or None if it was already anonymised (a double submit changes nothing). The
+    caller commits."""
+    household = db.session.scalar(select(Household).where(Household.id == household_id).with_for_update())
+    if household is None or household.is_anonymised:
+        return None
+    household.head_name = household.pseudonym
+    household.registry_code, household.phone, household.poor_decline_reason = "", None, None
+    if household.poor_status == "proposed":
+        household.poor_status, household.poor_since_year = "none", None
+    household.anonymised_at = utcnow()
+    db.session.flush()
+    log_household_access(staff_id, "anonymise", [household.id])
+    record_audit("household_anonymised", f"household:{household.id}", "", staff_id)
+    return household
 
 
 def last_full_quarter(today: date) -> tuple[date, date]:

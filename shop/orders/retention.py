@@ -18,14 +18,18 @@ from shop.types import utcnow
 ADDRESS_FIELDS = ("recipient", "mobile", "province", "city", "district", "street")
 
 
+def order_is_open():
+    """SQL for "something about this order is still going on": awaiting payment, a shipment not yet settled
+    (nor cancelled) in an order that is not cancelled, or a refund waiting on the provider."""
+    open_shipment = exists().where(Shipment.order_id == Order.id, Shipment.status.not_in(("settled", "cancelled")))
+    open_refund = exists().where(Refund.order_id == Order.id, Refund.status == "pending")
+    return (Order.status == "pending_payment") | open_refund | ((Order.status != "cancelled") & open_shipment)
+
+
 def purgeable_orders():
     """SQL for the orders whose address is due to go."""
     cutoff = utcnow() - timedelta(days=current_app.config["ADDRESS_RETENTION_DAYS"])
-    open_shipment = exists().where(Shipment.order_id == Order.id, Shipment.status.not_in(("settled", "cancelled")))
-    open_refund = exists().where(Refund.order_id == Order.id, Refund.status == "pending")
-    return select(Order).where(Order.address_purged_at.is_(None), Order.placed_at < cutoff,
-                               Order.status != "pending_payment", ~open_refund,
-                               (Order.status == "cancelled") | ~open_shipment)
+    return select(Order).where(Order.address_purged_at.is_(None), Order.placed_at < cutoff, ~order_is_open())
 
 
 def purge_order_address(order: Order) -> None:

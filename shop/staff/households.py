@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from shop.coops.forms import ActionForm, village_choices
 from shop.extensions import db
 from shop.households import services as svc
-from shop.households.forms import DeclineForm, HouseholdEditForm, HouseholdSearchForm, StatementPeriodForm
+from shop.households.forms import AnonymiseForm, DeclineForm, HouseholdEditForm, HouseholdSearchForm, StatementPeriodForm
 from shop.households.models import mask
 from shop.i18n import l10n, lang
 from shop.households.services import decide_poor_status, list_poor_proposals
@@ -42,7 +42,7 @@ def _detail(household, revealed: dict | None = None, code: int = 200):
     start, end = svc.last_full_quarter(today_local())
     period = StatementPeriodForm(formdata=None, start=start, end=end)
     return render_template("staff/household_detail.html", h=household, revealed=revealed or {}, action=FlaskForm(),
-                           period=period, mask=mask), code
+                           period=period, mask=mask, anonymise=AnonymiseForm(formdata=None)), code
 
 
 @bp.get(f"/households/<{ID}:household_id>")
@@ -66,6 +66,24 @@ def household_reveal(household_id: int, field: str):
     return page, code, {"Cache-Control": "no-store"}  # the full value is not kept by the browser or a proxy
 
 
+@bp.post(f"/households/<{ID}:household_id>/anonymise")
+@staff_required
+def household_anonymise(household_id: int):
+    found = svc.get_household(household_id) or abort(404)
+    form = AnonymiseForm()
+    if not form.validate_on_submit():
+        if form.errors.keys() - {"confirm"}:
+            abort(400)
+        flash(first_error(form), "error")
+    elif svc.anonymise_household(found.id, current_user.id):
+        db.session.commit()
+        flash(_("The household's name, registry code and phone are erased; it is now %(name)s.",
+                name=found.pseudonym), "success")
+    else:
+        flash(_("This household was already anonymised."), "error")
+    return redirect(url_for("staff.household", household_id=household_id))
+
+
 def _edit_form(household=None) -> HouseholdEditForm:
     from shop.coops.services import list_villages
 
@@ -81,6 +99,9 @@ def _edit_form(household=None) -> HouseholdEditForm:
 @staff_required
 def household_edit(household_id: int):
     found = svc.get_household(household_id) or abort(404)
+    if found.is_anonymised:
+        flash(_("This household was anonymised; its details can no longer be changed."), "error")
+        return redirect(url_for("staff.household", household_id=household_id))
     form = _edit_form(found)
     if form.validate_on_submit():
         try:

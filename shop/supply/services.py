@@ -69,8 +69,9 @@ def list_coop_variants(coop_id: int) -> list[Variant]:
 
 
 def list_coop_households(coop_id: int) -> list[Household]:
-    """Return the cooperative's member households, by head name."""
-    return list(db.session.scalars(select(Household).where(Household.coop_id == coop_id)
+    """Return the cooperative's current member households (not those that left), by head name."""
+    return list(db.session.scalars(select(Household).where(Household.coop_id == coop_id,
+                                                           Household.anonymised_at.is_(None))
                                    .order_by(Household.head_name, Household.id)))
 
 
@@ -97,7 +98,8 @@ def record_supply_lot(coop: Cooperative, variant_id: int | None, amount: int | s
     household_ids = [hh for hh, _units in shares if hh is not None]
     if household_ids:
         own = set(db.session.scalars(select(Household.id).where(Household.id.in_(household_ids),
-                                                                Household.coop_id == coop.id)))
+                                                                Household.coop_id == coop.id,
+                                                                Household.anonymised_at.is_(None))))
         if own != set(household_ids):
             raise NotOwned(household_ids)
     if len(set(hh for hh, _units in shares)) != len(shares):
