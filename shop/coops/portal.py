@@ -63,16 +63,40 @@ def load_dashboard(coop_id: int) -> dict:
                .where(Shipment.coop_id == coop_id, Shipment.status == "awaiting_fulfilment", Order.status == "paid"))
     published = select(func.count()).select_from(Product).where(Product.coop_id == coop_id,
                                                                  Product.is_published.is_(True))
-    members = select(func.count()).select_from(Household).where(Household.coop_id == coop_id)
+    members = select(func.count()).select_from(Household).where(Household.coop_id == coop_id,
+                                                                 Household.anonymised_at.is_(None))
+    products = select(func.count()).select_from(Product).where(Product.coop_id == coop_id)
+    lots = (select(func.count()).select_from(SupplyLot).join(Variant, SupplyLot.variant_id == Variant.id)
+            .join(Product, Variant.product_id == Product.id).where(Product.coop_id == coop_id))
     free_units = (select(func.coalesce(func.sum(SupplyLot.units_remaining), 0)).select_from(SupplyLot)
                   .join(Variant, SupplyLot.variant_id == Variant.id).join(Product, Variant.product_id == Product.id)
                   .where(Product.coop_id == coop_id))
-    row = db.session.execute(select(to_ship.scalar_subquery(), published.scalar_subquery(),
-                                    members.scalar_subquery(), free_units.scalar_subquery())).one()
-    return dict(zip(("to_ship", "published", "members", "free_units"), row))
+    names = ("to_ship", "published", "members", "free_units", "products", "lots")
+    row = db.session.execute(select(*(q.scalar_subquery() for q in (to_ship, published, members, free_units,
+                                                                    products, lots)))).one()
+    return dict(zip(names, row))
+
+
+def first_steps(counts: dict) -> list[tuple[str, str, str, bool]]:
+    """What a new cooperative does first, in order: (endpoint, what, why, done)."""
+    return [
+        ("coop.members", _l("Add your member households"),
+         _l("Everyone who delivers produce to the cooperative: the head of the household, the village and the "
+            "registry code. Their income is tracked from this list."), counts["members"] > 0),
+        ("coop.products", _l("Add a product"),
+         _l("What buyers see: a name, a photo, the bag or box sizes and their prices. For example 薄皮核桃, "
+            "1 kg bag, ¥68."), counts["products"] > 0),
+        ("coop.lot_new", _l("Record a delivery"),
+         _l("When households bring in produce, write down how much each one brought. This puts the units on "
+            "sale and makes sure every sale pays the right households."), counts["lots"] > 0),
+        ("coop.products", _l("Publish the product"),
+         _l("Once it has a photo, a price and stock, publish it and it appears in the shop."),
+         counts["published"] > 0),
+    ]
 
 
 @bp.get("")
 @manager_required
 def dashboard():
-    return render_template("coop/dashboard.html", coop=current_coop(), counts=load_dashboard(current_user.coop_id))
+    counts = load_dashboard(current_user.coop_id)
+    return render_template("coop/dashboard.html", coop=current_coop(), counts=counts, steps=first_steps(counts))

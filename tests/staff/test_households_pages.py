@@ -5,6 +5,7 @@ import re
 from datetime import date
 
 import pytest
+from babel.dates import format_date
 from sqlalchemy import func, select
 
 from shop.audit.models import AuditEvent
@@ -148,7 +149,8 @@ def test_the_detail_links_a_proposal_and_the_statement_of_the_last_quarter(app, 
     start, end = last_full_quarter(today_local())
     assert f'value="{start}"' in page and f'value="{end}"' in page
     statement = client.get(f"/staff/households/{c}/statement", headers=EN).get_data(as_text=True)
-    assert f"From {start} to {end}" in statement
+    shown = [format_date(day, "medium", locale="en") for day in (start, end)]  # Babel's dates: Jul 1, 2026
+    assert "From {} to {}".format(*shown) in statement
     with app.app_context():
         assert db.session.scalars(select(HouseholdAccessLog.action).order_by(HouseholdAccessLog.id)).all() == \
             ["view", "view", "statement"]
