@@ -21,7 +21,7 @@ from tests.querycount import count_queries
 from tests.reports.income_world import IncomeWorld, add_households
 
 EN = {"Accept-Language": "en"}
-COOP_PAGE_BUDGET = 11  # coop 1, products 1, variants 1, photos 1, stock 1, coop photos 1, counts 1, villages 1, income 2 (+1 edge)
+COOP_PAGE_BUDGET = 10  # as tests/catalog/test_catalog_queries.py: 5 for the catalogue part, 5 for photos, counts and income
 
 
 def _upload(client, data: bytes, **fields):
@@ -186,3 +186,27 @@ def test_profile_editor_is_for_managers_only(app, world, client):
 def test_the_portal_links_to_the_profile_editor(world, client):
     log_in(client, world["manager"])
     assert 'href="/coop/profile"' in client.get("/coop").get_data(as_text=True)
+
+
+PROFILE_MODULES = ("shop.coops.views_profile",)
+
+
+def test_every_profile_route_with_another_coops_photo_answers_404_on_every_method(app, world, client):
+    with app.app_context():
+        from shop.coops.profile import upload_coop_photo
+        theirs = upload_coop_photo(db.session.get(Cooperative, world["other"]), _png((64, 48)), "他们的", "Theirs")
+        db.session.commit()
+        image_id = theirs.id
+    log_in(client, world["manager"])
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if app.view_functions[rule.endpoint].__module__ not in PROFILE_MODULES or "image_id" not in rule.arguments:
+            continue
+        url = rule.build({"image_id": image_id}, append_unknown=False)[1]
+        for method in ("GET", "POST"):
+            answer = client.open(url, method=method, data={f"p{image_id}-alt_en": "Mine now"})
+            assert answer.status_code == (404 if method in rule.methods else 405), (method, url)
+            checked += 1
+    assert checked == 4
+    with app.app_context():
+        assert db.session.get(CoopImage, image_id).alt_en == "Theirs"
