@@ -63,6 +63,9 @@ class Config:
     # A cooperative is paid once its settled, unpaid balance reaches this much (fen).
     PAYOUT_MINIMUM_FEN = _int("PAYOUT_MINIMUM_FEN", 10_000)
     PER_PAGE = 12
+    # How long the public impact figures (/impact, /impact.json) are cached: in Redis with REDIS_URL, else
+    # in each process. 0 computes them on every request.
+    IMPACT_CACHE_SECONDS = _int("IMPACT_CACHE_SECONDS", 300)
     # Finished orders' shipping addresses are removed this long after the order (orders purge-addresses).
     ADDRESS_RETENTION_DAYS = _int("ADDRESS_RETENTION_DAYS", 3 * 365)
     # Host names the shop answers to (comma-separated). Links in e-mails and QR codes use PUBLIC_BASE_URL
@@ -84,6 +87,7 @@ class TestConfig(Config):
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
     MAIL_SERVER = ""
+    IMPACT_CACHE_SECONDS = 0  # every test sees its own data; the cache tests switch it on
 
 
 class ProductionConfig(Config):

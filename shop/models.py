@@ -2,7 +2,7 @@
 from shop.accounts.models import Address, User  # noqa: F401
 from shop.audit.models import AuditEvent  # noqa: F401
 from shop.catalog.models import Category, Product, ProductImage, Variant  # noqa: F401
-from shop.coops.models import Cooperative  # noqa: F401
+from shop.coops.models import CoopImage, Cooperative  # noqa: F401
 from shop.households.models import Household, HouseholdAccessLog  # noqa: F401
 from shop.places.models import County, Village  # noqa: F401
 from shop.supply.models import LotAdjustment, LotShare, SupplyLot  # noqa: F401

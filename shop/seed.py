@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 
 from shop.accounts.models import Address, User
-from shop.catalog.images import save_product_image
+from shop.catalog.images import save_coop_image, save_product_image
 from shop.catalog.models import Category, Product, Variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
@@ -21,7 +21,7 @@ from shop.places.models import County, Village
 from shop.seed_data import (ALNUM, CATEGORIES, COOPERATIVES, COUNTIES, FAMOUS_NAMES, GIVEN_FIRST, GIVEN_SECOND,
                             LOW_STOCK, PRODUCTS, SOLD_OUT_SKU, SURNAMES, VILLAGES)
 from shop.seed_history import HISTORY_MONTHS, add_history, history_window
-from shop.seed_pictures import product_pictures
+from shop.seed_pictures import coop_pictures, product_pictures
 from shop.supply.models import SupplyLot
 from shop.supply.services import adjust_lot
 from shop.types import clock_at, utcnow
@@ -180,7 +180,16 @@ def _add_coops(rng: random.Random, villages) -> dict[str, Cooperative]:
             coop.stripe_account_id = "acct_1LnDemo" + "".join(rng.choice(ALNUM) for _ in range(10))
         db.session.add(coop)
         coops[spec["key"]] = coop
+        if status == "approved":
+            for position, (picture, (alt_zh, alt_en)) in enumerate(zip(coop_pictures(spec["slug"]), COOP_ALTS)):
+                save_coop_image(coop, picture, alt_zh=alt_zh.format(spec["name_zh"]),
+                                alt_en=alt_en.format(spec["name_en"]), position=position)
     return coops
+
+
+# The alt text of a cooperative's pictures, in the order coop_pictures draws them.
+COOP_ALTS = (("{}所在的村子和梯田（夏天）", "The village and terraced fields of {}, in summer"),
+             ("{}的村子，秋收时节", "The village of {} at harvest time"))
 
 
 def _add_users(coops: dict[str, Cooperative]) -> dict[str, User]:

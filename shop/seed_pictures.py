@@ -521,3 +521,49 @@ def product_pictures(category: str, slug: str, views: int = 3) -> list[Image.Ima
 def product_picture(category: str, slug: str) -> Image.Image:
     """Draw a product's main picture."""
     return product_pictures(category, slug, views=1)[0]
+
+
+# --- cooperative pictures: the village in its valley ---------------------------------------------
+
+def _ridge(rng, base_y, amplitude, step=60):
+    """A mountain ridge line across the picture, closed along the bottom edge."""
+    points, y = [], base_y
+    for x in range(-step, SIZE[0] + 2 * step, step):
+        y = max(base_y - amplitude, min(base_y + amplitude // 3, y + rng.randint(-amplitude // 3, amplitude // 3)))
+        points.append((x, y))
+    return points + [(SIZE[0] + step, SIZE[1]), (-step, SIZE[1])]
+
+
+def _village_scene(rng, season) -> Image.Image:
+    """Sky, three ridges fading into the distance, terraced fields and a few houses: text-free."""
+    sky_top, sky_bottom = (168, 204, 232), (232, 240, 246)
+    mask = ImageOps.autocontrast(Image.linear_gradient("L")).resize(SIZE, Image.Resampling.BILINEAR)
+    image = Image.composite(Image.new("RGB", SIZE, sky_bottom), Image.new("RGB", SIZE, sky_top), mask)
+    d = ImageDraw.Draw(image)
+    greens = {"summer": ((124, 150, 128), (96, 132, 88), (72, 118, 60)),
+              "autumn": ((150, 146, 132), (150, 128, 80), (170, 120, 56))}[season]
+    for i, (base, amp) in enumerate(((360, 140), (470, 120), (560, 90))):
+        d.polygon(_ridge(rng, base + rng.randint(-30, 30), amp), fill=_vary(rng, greens[i], 8))
+    field = greens[2]
+    y = 620
+    while y < SIZE[1]:
+        band = rng.randint(34, 60)
+        tilt = rng.randint(-40, 40)
+        d.polygon([(0, y + tilt), (SIZE[0], y - tilt), (SIZE[0], y - tilt + band), (0, y + tilt + band)],
+                  fill=_vary(rng, field, 18))
+        d.line([(0, y + tilt + band), (SIZE[0], y - tilt + band)], fill=_darker(field, 0.75), width=4)
+        y += band
+    for _ in range(rng.randint(3, 6)):
+        x, base = rng.randint(80, SIZE[0] - 200), rng.randint(600, 700)
+        w, h = rng.randint(90, 140), rng.randint(60, 80)
+        d.rectangle((x, base - h, x + w, base), fill=(236, 228, 212), outline=(150, 130, 110), width=3)
+        d.polygon([(x - 14, base - h), (x + w // 2, base - h - rng.randint(40, 60)), (x + w + 14, base - h)],
+                  fill=(90, 90, 98))
+        d.rectangle((x + w // 2 - 12, base - 36, x + w // 2 + 12, base), fill=(120, 84, 52))
+    return image
+
+
+def coop_pictures(slug: str, views: int = 2) -> list[Image.Image]:
+    """Draw `views` (1 or 2) pictures of a cooperative's village: one in summer, one at harvest time."""
+    rng = random.Random(f"{SEED}:coop:{slug}")
+    return [_village_scene(rng, season) for season in ("summer", "autumn")][:views]

@@ -33,6 +33,7 @@ def render_error(code: int, message: str | None = None):
 NAV = (  # endpoint, label, who sees it
     ("catalog.index", _l("Products"), lambda u: True),
     ("cart.view", _l("Cart"), lambda u: True),
+    ("impact.page", _l("Where the money went"), lambda u: not (u.is_authenticated and (u.can_staff or u.is_coop_manager))),
     ("orders.index", _l("My orders"), lambda u: u.is_authenticated),
     ("coop.dashboard", _l("My cooperative"), lambda u: u.is_authenticated and u.is_coop_manager),
     ("staff.dashboard", _l("Back office"), lambda u: u.is_authenticated and u.can_staff),
@@ -130,10 +131,12 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     from shop.accounts.views import bp as accounts_bp
     app.register_blueprint(accounts_bp)
+    from shop.impact.views import bp as impact_bp
+    app.register_blueprint(impact_bp)
 
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp
-    from shop.coops import views_catalog, views_fulfilment, views_payouts  # noqa: F401 - routes on the coop blueprint
+    from shop.coops import views_catalog, views_fulfilment, views_payouts, views_profile  # noqa: F401 - routes on the coop blueprint
     from shop.coops.portal import bp as coop_bp
     from shop.orders.views import bp as orders_bp
     from shop.payments.views import bp as payments_bp

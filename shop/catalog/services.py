@@ -1,13 +1,13 @@
 """Catalogue reads: every page loads what it shows in a fixed number of queries."""
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.catalog.models import Category, Product, Variant
-from shop.coops.models import Cooperative
+from shop.coops.models import CoopImage, Cooperative
 from shop.extensions import db
 from shop.i18n import l10n
 from shop.money import BP_WHOLE, LotSource, apply_bp, split_exact, split_line
@@ -397,6 +397,8 @@ class CoopProfile:
     story_paragraphs: list[str]
     cards: list[ProductCard]
     has_more: bool
+    images: list[ImageView] = field(default_factory=list)
+    impact: dict = field(default_factory=dict)  # shop.impact.services.coop_impact: counts and income only
 
 
 def _sellable_count():
@@ -415,7 +417,10 @@ def list_coop_summaries() -> list[CoopSummary]:
 
 
 def get_coop_profile(slug: str) -> CoopProfile | None:
-    """Load an approved cooperative's profile and its products as cards, or None."""
+    """Load an approved cooperative's profile, photos, public figures (counts and income, no household) and
+    its products as cards, or None (pending, rejected or suspended cooperatives have no public page)."""
+    from shop.impact.services import coop_impact
+
     coop = db.session.scalars(
         select(Cooperative).where(Cooperative.slug == slug, Cooperative.status == "approved")
         .options(joinedload(Cooperative.village).joinedload(Village.county))).first()
@@ -425,5 +430,8 @@ def get_coop_profile(slug: str) -> CoopProfile | None:
                           .order_by(Product.created_at.desc(), Product.id.desc()).limit(COOP_PAGE_PRODUCTS + 1))
     cards = product_cards(list(db.session.scalars(stmt).unique()))
     story = [p.strip() for p in l10n(coop, "story").splitlines() if p.strip()]
+    images = [ImageView(i.filename, i.thumb_filename, i.width, i.height, l10n(i, "alt") or l10n(coop, "name"))
+              for i in db.session.scalars(select(CoopImage).where(CoopImage.coop_id == coop.id)
+                                          .order_by(CoopImage.position, CoopImage.id))]
     return CoopProfile(coop.slug, l10n(coop, "name"), l10n(coop.village.county, "name"), l10n(coop.village, "name"),
-                       story, cards[:COOP_PAGE_PRODUCTS], len(cards) > COOP_PAGE_PRODUCTS)
+                       story, cards[:COOP_PAGE_PRODUCTS], len(cards) > COOP_PAGE_PRODUCTS, images, coop_impact(coop.id))

@@ -318,3 +318,24 @@ class CoopPayoutForm(FlaskForm):
                 "bank_account_name": self.bank_account_name.data,
                 "bank_account_no": self.bank_account_no.data or coop.bank_account_no,
                 "stripe_account_id": self.stripe_account_id.data}
+
+
+MAX_STORY = 4000
+
+
+class CoopStoryForm(FlaskForm):
+    """The story on the cooperative's public page, in both languages."""
+
+    story_zh = TextAreaField(_l("Story in Chinese"), filters=[strip], validators=[too_long(MAX_STORY)],
+                             render_kw={"rows": 8})
+    story_en = TextAreaField(_l("Story in English"), filters=[strip], validators=[too_long(MAX_STORY)],
+                             render_kw={"rows": 8})
+    submit = SubmitField(_l("Save story"))
+
+
+class CoopPhotoAltForm(FlaskForm):
+    """What a photo on the public page shows (read aloud by screen readers, shown if it cannot load)."""
+
+    alt_zh = StringField(_l("What the photo shows, in Chinese"), filters=[strip], validators=[too_long(120)])
+    alt_en = StringField(_l("What the photo shows, in English"), filters=[strip], validators=[too_long(160)])
+    submit = SubmitField(_l("Save description"))

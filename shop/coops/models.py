@@ -61,3 +61,22 @@ class Cooperative(db.Model):
         if self.free_shipping_over_fen is not None and subtotal_fen >= self.free_shipping_over_fen:
             return 0
         return self.shipping_fee_fen
+
+
+class CoopImage(db.Model):
+    """A photo on the cooperative's public page (re-encoded, no metadata, with a thumbnail under UPLOAD_DIR)."""
+
+    __tablename__ = "coop_images"
+    __table_args__ = (CheckConstraint("width > 0 AND height > 0", name="size"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(80), unique=True)
+    thumb_filename: Mapped[str] = mapped_column(String(80), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    alt_zh: Mapped[str] = mapped_column(String(120), default="")
+    alt_en: Mapped[str] = mapped_column(String(160), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    coop = relationship("Cooperative")

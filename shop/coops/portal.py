@@ -42,6 +42,7 @@ def scoped(obj, coop_id_of) -> object:
 MENU = (  # endpoint, label; sections register here as they are built
     ("coop.products", _l("Products")), ("coop.lots", _l("Supply lots")), ("coop.members", _l("Member households")),
     ("coop.shipments", _l("Orders to ship")), ("coop.earnings", _l("Earnings")), ("coop.payouts", _l("Payouts")),
+    ("coop.profile", _l("Public page")),
 )
 
 

@@ -45,3 +45,27 @@ def bar_chart(title: str, legend: list[str], groups: list[tuple[str, list[int]]]
                                   round(h, 1), s, f"{label} · {legend[s] if s < len(legend) else ''}: {fmt(value)}"))
         chart.labels.append((round(x0 + series * bar_w / 2, 1), label))
     return chart
+
+
+@dataclass(frozen=True)
+class HBar:
+    label: str
+    value_text: str
+    width: float  # 0 to 100: the bar's length against the longest
+    note: str = ""  # shown under the label (a county, a household count …)
+
+
+@dataclass
+class HBarChart:
+    """Horizontal bars, one labelled row each: for long lists of names (villages, products) that a column
+    chart could not label. The labels are HTML text, so they stay readable on a phone."""
+
+    title: str
+    rows: list[HBar] = field(default_factory=list)
+
+
+def hbar_chart(title: str, rows: list[tuple[str, int, str]], fmt=str) -> HBarChart:
+    """Lay out one bar per (label, value, note), scaled to the largest value (negative values draw nothing)."""
+    top = max([value for _, value, _ in rows] + [1])
+    return HBarChart(title, [HBar(label, fmt(value), round(max(0.0, 100 * value / top), 1), note)
+                             for label, value, note in rows])
