@@ -130,6 +130,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(catalog_bp)
     from shop.accounts.views import bp as accounts_bp
     app.register_blueprint(accounts_bp)
+    from shop.trace.views import bp as trace_bp
+    app.register_blueprint(trace_bp)
 
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp
