@@ -32,8 +32,9 @@ from shop.web import public_url
 
 # Below this many households a count could point at a family: it is shown as "fewer than three".
 MIN_PUBLIC_COUNT = 3
-# What a trace code can look like once cleaned (SupplyLot.trace_code is at most 24 characters).
-TRACE_CODE_RE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,23}")
+# What a trace code can look like once cleaned: at most 24 characters (SupplyLot.trace_code), letters, digits and
+# dashes, with at least one dash and one digit (LN-WUDU-2026-00012), so that a plain word searched for costs no query.
+TRACE_CODE_RE = re.compile(r"(?=[^-]*-)(?=\D*\d)[A-Z0-9][A-Z0-9-]{0,23}")
 HOUSEHOLD_ACCOUNTS = {"household_pending": "pending", "household_payable": "settled"}
 # One way to write a day per language, the way a label in that language writes it: 2025年10月1日 / 1 October 2025.
 DATE_FORMATS = {"zh": "y年M月d日", "en": "d MMMM y"}
@@ -73,6 +74,32 @@ def qr_svg(url: str) -> Markup:
 def trace_qr(code: str) -> Markup:
     """The QR code a label carries for a lot: its trace page's absolute address."""
     return qr_svg(trace_url(code))
+
+
+def line_trace_codes(line_ids: list[int]) -> dict[int, list[str]]:
+    """Return the trace codes of the lots each order line took units from, oldest lot first (one query).
+
+    Released allocations count too: a refunded, restocked unit still came from that lot."""
+    if not line_ids:
+        return {}
+    codes: dict[int, list[str]] = defaultdict(list)
+    for line_id, code in db.session.execute(
+            select(Allocation.line_id, SupplyLot.trace_code).distinct()
+            .join(SupplyLot, SupplyLot.id == Allocation.lot_id).where(Allocation.line_id.in_(line_ids))
+            .order_by(Allocation.line_id, SupplyLot.trace_code)):
+        codes[line_id].append(code)
+    return dict(codes)
+
+
+def shipment_lot_codes(shipment) -> list[str]:
+    """The trace codes of the lots a shipment's lines took units from, once each, in line order (from the
+    allocations get_packing_slip loaded: no query)."""
+    codes: list[str] = []
+    for line in shipment.lines:
+        for allocation in line.allocations:
+            if allocation.lot.trace_code not in codes:
+                codes.append(allocation.lot.trace_code)
+    return codes
 
 
 @dataclass(frozen=True)
