@@ -23,10 +23,9 @@ from shop.households.models import Household
 from shop.i18n import lang
 from shop.ledger.models import LedgerPosting
 from shop.money import split_exact
-from shop.orders.models import Allocation
+from shop.orders.models import Allocation, Order, OrderLine
 from shop.places.models import County, Village
 from shop.supply.models import LotShare, SupplyLot
-from shop.supply.services import list_lot_stock
 from shop.types import SHOP_TZ
 from shop.web import public_url
 
@@ -188,6 +187,14 @@ def lot_household_counts(lot_id: int) -> tuple[int, int]:
     return int(total), int(poor)
 
 
+def lot_units_sold(lot_id: int) -> int:
+    """Units of the lot that paid orders hold (what list_lot_stock calls sold): unreleased allocations of orders
+    past payment; units of an unpaid order are only reserved, and cancelled or restocked ones went back."""
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(Allocation.units), 0)).join(Allocation.line).join(OrderLine.order)
+        .where(Allocation.lot_id == lot_id, Allocation.released_at.is_(None), Order.status != "pending_payment")))
+
+
 def lot_income(lot_id: int) -> LotIncome:
     """Return what the lot's households have earned from it: their ledger postings on the lines sold from it,
     net of refunds, settled and pending apart (three queries, however many lines).
@@ -248,7 +255,6 @@ def get_trace_page(text: str | None) -> TracePage | None:
         return None
     product = lot.variant.product
     households, poor = lot_household_counts(lot.id)
-    (stock,) = list_lot_stock(product.coop_id, lot_ids=[lot.id])
     return TracePage(code=lot.trace_code, lot=lot, places=lot_places([lot.id]).get(lot.id) or [product_place(product)],
                      households=households, poor_households=poor, units_received=lot.units_received,
-                     units_sold=stock.sold, income=lot_income(lot.id))
+                     units_sold=lot_units_sold(lot.id), income=lot_income(lot.id))
