@@ -66,8 +66,9 @@ def trace_url(code: str) -> str:
 
 
 def qr_svg(url: str) -> Markup:
-    """An inline SVG QR code of url (error correction M: a label may get scuffed), with no inline style."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=3, border=2, title=url))
+    """An inline SVG QR code of url (error correction M: a label may get scuffed), with no inline style; it has a
+    viewBox and no size, so the stylesheet sizes it in millimetres for print."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=3, border=2, omitsize=True, title=url))
 
 
 def trace_qr(code: str) -> Markup:
