@@ -133,6 +133,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     from shop.impact.views import bp as impact_bp
     app.register_blueprint(impact_bp)
+    from shop.trace.views import bp as trace_bp
+    app.register_blueprint(trace_bp)
 
     from shop.cart.views import bp as cart_bp
     from shop.checkout.views import bp as checkout_bp

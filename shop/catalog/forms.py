@@ -15,7 +15,7 @@ class ProductFilterForm(FlaskForm):
         csrf = False  # a GET search form changes nothing
 
     q = SearchField(_l("Search"), filters=[clean_search], render_kw={"maxlength": MAX_SEARCH_CHARS,
-                                                                      "placeholder": _l("Walnuts, pepper, olive oil…")})
+                                                                      "placeholder": _l("Walnuts, pepper… or a trace code")})
     category = SelectField(_l("Category"), choices=[])
     county = SelectField(_l("County"), choices=[])
     coop = SelectField(_l("Cooperative"), choices=[])

@@ -13,6 +13,7 @@ from shop.i18n import l10n
 from shop.money import BP_WHOLE, LotSource, apply_bp, split_exact, split_line
 from shop.places.models import County, Village
 from shop.supply.models import SupplyLot
+from shop.trace.services import lot_places
 
 
 @dataclass(frozen=True)
@@ -261,6 +262,7 @@ class LotView:
     variant_name: str
     harvested_on: date
     trace_code: str
+    villages: tuple[str, ...] = ()  # where its households live, "village, county", in the page's language
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,7 @@ class ProductPage:
     lots: list[LotView]
     households_count: int
     related: list[ProductCard]
+    villages: tuple[str, ...] = ()  # where the units on sale come from, each once
 
     @property
     def headline_split(self) -> MoneySplit | None:
@@ -360,6 +363,12 @@ def get_product_page(slug: str) -> ProductPage | None:
                                  split_price(v.price_fen, product.coop, own[0] if own else None)))
     households = {s.household_id for lot in lots for s in lot.shares if s.household_id is not None}
     village = product.origin_village
+    # The households' villages of each lot on sale (one query); a lot of the cooperative's own stock comes from
+    # the product's village.
+    places = lot_places([lot.id for lot in lots])
+    home = f"{l10n(village, 'name')}, {l10n(village.county, 'name')}"
+    lot_villages = {lot.id: tuple(f"{l10n(p, 'village')}, {l10n(p, 'county')}" for p in places.get(lot.id, ()))
+                    or (home,) for lot in lots}
     return ProductPage(
         slug=product.slug, name=l10n(product, "name"), description=l10n(product, "description"),
         category_slug=product.category.slug, category_name=l10n(product.category, "name"),
@@ -369,9 +378,10 @@ def get_product_page(slug: str) -> ProductPage | None:
         images=[ImageView(i.filename, i.thumb_filename, i.width, i.height, l10n(i, "alt") or l10n(product, "name"))
                 for i in product.images],
         variants=views,
-        lots=sorted((LotView(names[lot.variant_id], lot.harvested_on, lot.trace_code) for lot in lots),
-                    key=lambda lot: (lot.harvested_on, lot.trace_code), reverse=True),
-        households_count=len(households), related=list_related_cards(product))
+        lots=sorted((LotView(names[lot.variant_id], lot.harvested_on, lot.trace_code, lot_villages[lot.id])
+                     for lot in lots), key=lambda lot: (lot.harvested_on, lot.trace_code), reverse=True),
+        households_count=len(households), related=list_related_cards(product),
+        villages=tuple(dict.fromkeys(v for lot in lots for v in lot_villages[lot.id])))
 
 
 # --- Cooperative pages --------------------------------------------------------------------

@@ -8,6 +8,7 @@ from shop.extensions import db
 from shop.orders.carriers import carrier_name, tracking_url
 from shop.orders.services import (cancel_order, confirm_receipt, expire_if_due, get_buyer_order, hold_seconds_left,
                                   list_buyer_orders, list_line_thumbnails, summarize_support)
+from shop.trace.services import line_trace_codes
 from shop.web import page_arg
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -38,7 +39,7 @@ def detail(number: str):
     order = _own_order(number)
     failed = order.status == "pending_payment" and last_payment_failed(order.id)
     return render_template("orders/detail.html", order=order, form=FlaskForm(), support=summarize_support(order.id),
-                           payment_failed=failed)
+                           payment_failed=failed, trace_codes=line_trace_codes([line.id for s in order.shipments for line in s.lines]))
 
 
 @bp.post("/<number>/cancel")

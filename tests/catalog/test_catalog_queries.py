@@ -8,7 +8,7 @@ from tests.factories import add_lot, make_category, make_coop, make_household, m
 from tests.querycount import count_queries
 
 CATALOGUE_BUDGET = 8  # filter menus 3, count 1, page 1, variants 1, photos 1, stock 1
-PRODUCT_BUDGET = 9  # product 1, variants 1, photos 1, lots 1, shares 1, related 1 + 3 for their cards
+PRODUCT_BUDGET = 10  # product 1, variants 1, photos 1, lots 1, shares 1, lots' villages 1, related 1 + 3 for their cards
 COOP_LIST_BUDGET = 1
 COOP_PAGE_BUDGET = 10  # coop 1, products 1, variants 1, photos 1, stock 1; coop photos 1, member counts 1,
 # villages 1, income to date 1 and this year 1 (shop.impact.services.coop_impact)
