@@ -10,8 +10,10 @@ from flask import current_app
 OUTBOX_KEEP = 50
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text mail; raise OSError or smtplib.SMTPException if the server refuses it."""
+def send_mail(to: str, subject: str, body: str, html: str | None = None) -> None:
+    """Send a plain-text mail, or with `html` a multipart/alternative one (text first, so a mail reader
+    that shows no HTML still shows everything); raise OSError or smtplib.SMTPException if the server
+    refuses it."""
     app = current_app
     cfg = app.config
     message = EmailMessage()
@@ -19,6 +21,8 @@ def send_mail(to: str, subject: str, body: str) -> None:
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
 
     if app.testing:
         outbox = app.extensions.setdefault("outbox", [])

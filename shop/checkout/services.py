@@ -16,6 +16,7 @@ from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.i18n import l10n
 from shop.money import LotSource, split_line
+from shop.orders.emails import queue_order_mail
 from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
 from shop.supply.models import LotShare
 from shop.supply.stock import OutOfStock, reserve_units
@@ -65,7 +66,8 @@ def _lock_coops(cart: Cart | None) -> None:
 
 
 def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token: str, locale: str) -> Order:
-    """Create a pending order from the cart, reserving units oldest lot first; flush, never commit."""
+    """Create a pending order from the cart, reserving units oldest lot first; flush, never commit.
+    The buyer is mailed the order and its pay link once the caller commits (never for a replayed token)."""
     existing = get_order_by_token(buyer.id, checkout_token)
     if existing is not None:
         return existing
@@ -126,5 +128,6 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
     if cart is not None:
         cart.items.clear()
     db.session.flush()
+    queue_order_mail("placed", order.id)
     return order
 

@@ -2,16 +2,11 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
-
-from shop.web import public_url
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.extensions import db
-from shop.mail import send_mail
-from shop.orders.carriers import carrier_name
+from shop.orders.emails import deliver, shipped_mail
 from shop.orders.models import SHIPPABLE_ORDER_STATUSES, Allocation, Order, OrderLine, Shipment
 from shop.orders.services import complete_order_if_delivered, deliver_shipment
 from shop.types import utcnow
@@ -66,20 +61,11 @@ def ship_shipment(shipment: Shipment, carrier: str, tracking_no: str, now: datet
     return done
 
 
-def notify_buyer_shipped(shipment: Shipment) -> None:
-    """Email the buyer, in the order's language, that a parcel is on its way (after the commit)."""
-    order = db.session.scalar(select(Order).where(Order.id == shipment.order_id).options(joinedload(Order.buyer)))
-    with force_locale(order.locale or "zh"):
-        name = shipment.coop_name_zh if (order.locale or "zh") == "zh" else shipment.coop_name_en
-        subject = _("Your order %(number)s is on its way", number=order.number)
-        body = _("%(coop)s has shipped your parcel.\n\nCarrier: %(carrier)s\nTracking number: %(tracking)s\n\n"
-                 "Follow your order here: %(url)s\n\nThank you for supporting Longnan's farming households.",
-                 coop=name, carrier=carrier_name(shipment.carrier), tracking=shipment.tracking_no,
-                 url=public_url("orders.detail", number=order.number))
-    try:
-        send_mail(order.buyer.email, subject, body)
-    except OSError:  # smtplib errors are OSErrors: the parcel is shipped all the same; the order page shows it
-        current_app.logger.exception("shipping notice for order %s not sent", order.number)
+def notify_buyer_shipped(shipment: Shipment) -> bool:
+    """Email the buyer, in the order's language, that a parcel is on its way; call after the commit. A
+    mail server that fails is logged: the parcel is shipped all the same, and the order page shows it."""
+    mail = shipped_mail(shipment.id)
+    return mail is not None and deliver(mail)
 
 
 def auto_deliver_shipments(now: datetime | None = None) -> int:

@@ -13,6 +13,7 @@ from shop.audit.services import record_audit
 from shop.extensions import db
 from shop.ledger.services import post_refund, post_stray_refund
 from shop.money import fill_in_order
+from shop.orders.emails import queue_order_mail
 from shop.orders.models import Allocation, Order, OrderLine, Shipment
 from shop.orders.services import mark_refunded
 from shop.payments.models import Payment, PaymentFlag, Refund, RefundLine, RefundShipping
@@ -189,7 +190,8 @@ def _move(refund_id: int, **values) -> bool:
 
 
 def settle_refund(refund_id: int, provider_ref: str | None = None) -> bool:
-    """Mark a pending refund succeeded and apply its effects, exactly once; flush."""
+    """Mark a pending refund succeeded and apply its effects, exactly once; flush. The buyer is told what
+    came back once the caller commits."""
     values = {"status": "succeeded", "settled_at": utcnow()} | ({"provider_ref": provider_ref} if provider_ref else {})
     if not _move(refund_id, **values):
         return False
@@ -211,6 +213,7 @@ def settle_refund(refund_id: int, provider_ref: str | None = None) -> bool:
                                                      PaymentFlag.resolved_at.is_(None))
                            .values(resolved_at=utcnow(), resolution="refunded")
                            .execution_options(synchronize_session=False))
+    queue_order_mail("refunded", refund_id)
     return True
 
 

@@ -2,6 +2,7 @@
 postings, in one transaction."""
 from shop.extensions import db
 from shop.ledger.services import post_payment
+from shop.orders.emails import queue_order_mail
 from shop.orders.models import Order
 from shop.orders.services import refresh_order, transition
 from shop.payments.models import Payment
@@ -13,7 +14,8 @@ class PaymentMismatch(Exception):
 
 
 def mark_paid(order: Order, provider: str, provider_ref: str, amount_fen: int, currency: str) -> bool:
-    """Record a payment, mark the order paid and post it to the ledger, once; False if it was not awaiting payment."""
+    """Record a payment, mark the order paid and post it to the ledger, once; False if it was not awaiting payment.
+    Only this one transition queues the receipt, so a replayed webhook or a second confirmation sends none."""
     if amount_fen != order.total_fen or currency.upper() != order.currency:
         raise PaymentMismatch(f"order {order.number}: paid {amount_fen} {currency}, due {order.total_fen}")
     if not transition(Order, order.id, "pending_payment", status="paid", paid_at=utcnow(),
@@ -23,5 +25,6 @@ def mark_paid(order: Order, provider: str, provider_ref: str, amount_fen: int, c
     db.session.add(Payment(order_id=order.id, provider=provider, provider_ref=provider_ref,
                            amount_fen=amount_fen, currency=currency.upper(), status="succeeded"))
     post_payment(order, amount_fen)
+    queue_order_mail("paid", order.id)
     refresh_order(order)
     return True

@@ -68,7 +68,9 @@ def test_the_buyer_is_emailed_in_the_orders_language(app, ctx):
             notify_buyer_shipped(order.shipments[0])
         mail = outbox[-1]
         assert mail["To"] == order.buyer.email and expected in mail["Subject"]
-        assert "EMS12345678" in mail.get_content() and order.number in mail.get_content()
+        for kind in ("plain", "html"):
+            body = mail.get_body(preferencelist=(kind,)).get_content()
+            assert "EMS12345678" in body and order.number in body
 
 
 def test_auto_delivery_waits_the_configured_days_and_completes_orders(app, ctx):
