@@ -37,7 +37,9 @@ def fill(path: str) -> None:
         key = message.id if isinstance(message.id, str) else message.id[0]
         if key in table:
             value = table[key]
-            message.string = tuple(value) if isinstance(message.id, tuple) else value
+            if isinstance(message.id, tuple):  # Chinese has one plural form: a plain string is that form
+                value = (value,) if isinstance(value, str) else tuple(value)
+            message.string = value
             message.flags.discard("fuzzy")
     with PO.open("wb") as f:
         catalog.fuzzy = False

@@ -16,6 +16,8 @@ def send_mail(to: str, subject: str, body: str, html: str | None = None) -> None
     refuses it."""
     app = current_app
     cfg = app.config
+    if to.lower().endswith(".invalid") or to.lower().endswith("@invalid"):
+        return  # a deleted account (deleted-<id>@invalid): nobody to write to, and nothing for a log
     message = EmailMessage()
     message["From"] = cfg["MAIL_FROM"]
     message["To"] = to

@@ -22,3 +22,18 @@ def test_chinese_catalogue_is_complete(tmp_path):
 
     missing = sorted(w for w in wanted if w not in done or not translated(done[w]) or done[w].fuzzy)
     assert missing == [], f"untranslated: {missing[:20]}"
+
+
+def test_every_chinese_string_keeps_the_placeholders_of_its_english():
+    import re
+
+    with (ROOT / "shop/translations/zh/LC_MESSAGES/messages.po").open("rb") as f:
+        catalog = [m for m in read_po(f) if m.id and m.string]
+    names = re.compile(r"%\((\w+)\)[sd]")
+    wrong = []
+    for m in catalog:
+        english = m.id if isinstance(m.id, str) else m.id[1]
+        for chinese in ([m.string] if isinstance(m.string, str) else m.string):
+            if sorted(set(names.findall(english))) != sorted(set(names.findall(chinese))):
+                wrong.append((english, chinese))
+    assert wrong == []

@@ -18,3 +18,10 @@ def test_without_html_the_mail_stays_plain_text(app, outbox):
         send_mail("a@example.test", "Hello", "plain body")
     (message,) = outbox
     assert message.get_content_type() == "text/plain" and message.get_content().strip() == "plain body"
+
+
+def test_a_deleted_accounts_address_gets_nothing(app, outbox):
+    """delete_account leaves deleted-<id>@invalid: an order mail for one of its orders goes nowhere."""
+    with app.app_context():
+        send_mail("deleted-12@invalid", "Your order has shipped", "body")
+    assert outbox == []
