@@ -30,6 +30,19 @@ def local_date(value) -> str:
     return format_date(value, "medium") if value else ""
 
 
+def local_month(value) -> str:
+    """Show a month ("2026-01", or a date in it) in the current language: January 2026 / 2026年1月."""
+    from datetime import date
+
+    from babel.dates import format_skeleton
+
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date(int(value[:4]), int(value[5:7]), 1)
+    return format_skeleton("yMMMM", value, locale=get_locale())
+
+
 def local_time(value) -> str:
     """Show a UTC datetime in Shanghai time, its date as local_date shows it: Sep 30, 2026, 3:04 PM."""
     if not value:
@@ -51,6 +64,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["buyer_status_label"] = buyer_status_label
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["local_date"] = local_date
+    app.jinja_env.filters["local_month"] = local_month
 
 
 STATUS_LABELS = {
