@@ -393,3 +393,41 @@ def test_no_registry_code_phone_or_bank_account_is_stored_in_plaintext(seeded_ap
         path = Path(url.removeprefix("sqlite:///"))
         raw = b"".join(p.read_bytes() for p in (path, path.with_name(path.name + "-wal")) if p.exists())
         assert len(raw) > 100_000 and [s for s in secrets if s.encode() in raw] == []
+
+
+def test_no_public_page_or_order_mail_of_the_demo_names_a_household(seeded_app, session):
+    """Every public page (home, catalogue pages, each product, cooperative and lot trace page, the impact
+    page and JSON) in both languages, and every kind of order mail for a spread of the demo's orders, searched
+    for every household's name, registry code and phone."""
+    from shop.orders.emails import paid_mail, placed_mail, refund_mail, shipped_mail
+
+    secrets = set()
+    for name, code, phone in session.execute(select(Household.head_name, Household.registry_code,
+                                                    Household.phone)):
+        secrets |= {value for value in (name, code, phone) if value and len(value) >= 2}
+    assert len(secrets) > 100
+    published = session.scalars(select(Product.slug).where(Product.is_published.is_(True))).all()
+    coops = session.scalars(select(Cooperative.slug).where(Cooperative.status == "approved")).all()
+    codes = session.scalars(select(SupplyLot.trace_code)).all()
+    urls = (["/", "/products", "/products?page=2", "/coops", "/impact", "/impact.json"]
+            + [f"/products/{slug}" for slug in published] + [f"/coops/{slug}" for slug in coops]
+            + [f"/trace/{code}" for code in codes])
+    client = seeded_app.test_client()
+    leaks = []
+    for language in ("zh", "en"):
+        for url in urls:
+            response = client.get(url, headers={"Accept-Language": language})
+            assert response.status_code == 200, url
+            body = response.get_data(as_text=True)
+            leaks += [(url, s) for s in secrets if s in body]
+
+    orders = session.scalars(select(Order.id).order_by(Order.id)).all()
+    refunds = session.scalars(select(Refund.id).order_by(Refund.id)).all()
+    shipments = session.scalars(select(Shipment.id).order_by(Shipment.id)).all()
+    with seeded_app.test_request_context():
+        mails = ([placed_mail(i) for i in orders[::25]] + [paid_mail(i) for i in orders[::10]]
+                 + [refund_mail(i) for i in refunds[::3]] + [shipped_mail(i) for i in shipments[::10]])
+    written = [m for m in mails if m is not None]
+    assert len(written) > 40
+    leaks += [(m.about, s) for m in written for s in secrets if s in m.text or s in m.html or s in m.subject]
+    assert leaks == []
