@@ -71,8 +71,11 @@ def _violations(page, axe: Axe, url: str) -> list[str]:
 
 
 @pytest.mark.parametrize("locale", ["zh-CN", "en"])
-def test_every_page_passes_axe_in_every_role(world, browser, live_server, locale):
+def test_every_page_passes_axe_in_every_role(world, browser, live_server, locale, is_postgres):
     from tests.browser.steps import sign_in
+
+    if is_postgres:
+        pytest.skip("the pages are drawn the same on both databases: the SQLite suite walks them")
 
     axe = Axe()
     found = []
