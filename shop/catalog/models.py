@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from shop.extensions import db
 from shop.types import UTCDateTime, utcnow
@@ -58,13 +58,15 @@ class Variant(db.Model):
     product: Mapped[Product] = relationship(back_populates="variants")
 
 
-class ProductImage(db.Model):
-    """A re-encoded photo under UPLOAD_DIR, with its thumbnail."""
+class StoredPicture:
+    """The columns of a photo re-encoded under UPLOAD_DIR with its thumbnail (shop/catalog/images.py), for a
+    product's photos and a cooperative's alike."""
 
-    __tablename__ = "product_images"
-    __table_args__ = (CheckConstraint("width > 0 AND height > 0", name="size"),)
+    @declared_attr.directive
+    def __table_args__(cls):  # a constraint of each table's own
+        return (CheckConstraint("width > 0 AND height > 0", name="size"),)
+
     id: Mapped[int] = mapped_column(primary_key=True)
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(80), unique=True)
     thumb_filename: Mapped[str] = mapped_column(String(80), unique=True)
     width: Mapped[int]
@@ -72,5 +74,12 @@ class ProductImage(db.Model):
     alt_zh: Mapped[str] = mapped_column(String(120), default="")
     alt_en: Mapped[str] = mapped_column(String(160), default="")
     position: Mapped[int] = mapped_column(default=0)
+
+
+class ProductImage(StoredPicture, db.Model):
+    """A product's photo."""
+
+    __tablename__ = "product_images"
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
 
     product: Mapped[Product] = relationship(back_populates="images")

@@ -3,6 +3,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from shop.catalog.models import StoredPicture
 from shop.crypto import Encrypted
 from shop.extensions import db
 from shop.types import UTCDateTime, utcnow
@@ -63,20 +64,11 @@ class Cooperative(db.Model):
         return self.shipping_fee_fen
 
 
-class CoopImage(db.Model):
-    """A photo on the cooperative's public page (re-encoded, no metadata, with a thumbnail under UPLOAD_DIR)."""
+class CoopImage(StoredPicture, db.Model):
+    """A photo on the cooperative's public page."""
 
     __tablename__ = "coop_images"
-    __table_args__ = (CheckConstraint("width > 0 AND height > 0", name="size"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
     coop_id: Mapped[int] = mapped_column(ForeignKey("cooperatives.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[str] = mapped_column(String(80), unique=True)
-    thumb_filename: Mapped[str] = mapped_column(String(80), unique=True)
-    width: Mapped[int]
-    height: Mapped[int]
-    alt_zh: Mapped[str] = mapped_column(String(120), default="")
-    alt_en: Mapped[str] = mapped_column(String(160), default="")
-    position: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     coop = relationship("Cooperative")
