@@ -44,7 +44,10 @@
   addButton.addEventListener("click", function (event) {
     event.preventDefault();
     var first = null;
-    for (var i = 0; i < 5; i += 1) { first = first || addRow(); }
+    for (var i = 0; i < 5; i += 1) {
+      var row = addRow();
+      first = first || row;  // add all five, then focus the first new one
+    }
     first.querySelector("select").focus();
   });
   form.addEventListener("input", updateTotal);

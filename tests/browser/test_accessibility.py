@@ -66,6 +66,8 @@ def _violations(page, axe: Axe, url: str) -> list[str]:
         return []
     results = axe.run(page, options=AXE_OPTIONS).response
     short = [f"{url}: control under 44 px: {html}" for html in page.evaluate(SHORT_CONTROLS)]
+    if page.evaluate("document.documentElement.scrollWidth") > 375:
+        short.append(f"{url}: scrolls sideways at 375 px")
     return short + [f"{url}: {v['id']} ({v['impact']}) at {[(n['target'], n['html'][:100]) for n in v['nodes'][:3]]}"
             for v in results["violations"] if v["impact"] in SEVERE]
 
