@@ -129,3 +129,29 @@ def share_balance(form: LotRecordForm) -> dict:
         return {"state": "none", "sum": _plain(shares), "total": "", "diff": ""}
     state = "match" if shares == total else "short" if shares < total else "over"
     return {"state": state, "sum": _plain(shares), "total": _plain(total), "diff": _plain(abs(total - shares))}
+
+
+MAX_LABELS = 40  # five A4 sheets: enough for a lot's crates, small enough to print by mistake without waste
+LABELS_PER_SHEET = 8  # two columns, four rows on A4 (static/css/print-labels.css)
+
+
+class LabelSheetForm(FlaskForm):
+    """How many copies of a lot's label to print on A4 sheets. Read from the query string (a GET form that
+    changes nothing), so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    count = IntegerField(_l("Number of labels"), validators=[
+        InputRequired(message=_l("Enter how many labels to print, for example 8.")),
+        NumberRange(min=1, max=MAX_LABELS, message=_l("Choose between %(min)s and %(max)s labels."))])
+
+
+def default_label_count(units_received: int) -> int:
+    """One label per unit received (a crate, a bag), at least one and at most MAX_LABELS."""
+    return max(1, min(units_received, MAX_LABELS))
+
+
+def label_sheets(count: int, per_sheet: int = LABELS_PER_SHEET) -> list[int]:
+    """How many labels go on each printed sheet, in order: full sheets, then the rest."""
+    return [min(per_sheet, count - start) for start in range(0, count, per_sheet)]
