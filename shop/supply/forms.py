@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField, StringField,
                      SubmitField)
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, NumberRange, StopValidation,
+                                ValidationError)
 
 from shop.forms import MAX_DB_INT
 from shop.i18n import l10n
@@ -135,6 +136,21 @@ MAX_LABELS = 40  # five A4 sheets: enough for a lot's crates, small enough to pr
 LABELS_PER_SHEET = 8  # two columns, four rows on A4 (static/css/print-labels.css)
 
 
+class _CountField(IntegerField):
+    """A whole number whose "not a number" message is ours, and the only one shown: the range is not checked
+    again once the text could not be read as a number."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a whole number of labels, for example 8.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
 class LabelSheetForm(FlaskForm):
     """How many copies of a lot's label to print on A4 sheets. Read from the query string (a GET form that
     changes nothing), so it carries no CSRF token."""
@@ -142,7 +158,7 @@ class LabelSheetForm(FlaskForm):
     class Meta:
         csrf = False
 
-    count = IntegerField(_l("Number of labels"), validators=[
+    count = _CountField(_l("Number of labels"), validators=[
         InputRequired(message=_l("Enter how many labels to print, for example 8.")),
         NumberRange(min=1, max=MAX_LABELS, message=_l("Choose between %(min)s and %(max)s labels."))])
 

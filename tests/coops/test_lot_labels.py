@@ -61,7 +61,9 @@ def test_chosen_count_fills_whole_sheets_then_the_rest(app, client):
         assert _sheets(html) == sheets, count
         assert sheets == label_sheets(count)
     html = client.get(f"/coop/lots/{lot_id}/labels?count=9", headers=EN).get_data(as_text=True)
-    assert "9 labels on 2 sheets." in html
+    assert "9 labels · 2 A4 sheets" in html
+    html = client.get(f"/coop/lots/{lot_id}/labels?count=1", headers=EN).get_data(as_text=True)
+    assert "1 label · 1 A4 sheet<" in html
 
 
 @pytest.mark.parametrize("bad", ["0", "41", "-3", "abc", "", "1e9", "99999999999999999999", "3.5"])
@@ -72,7 +74,10 @@ def test_bad_counts_get_a_clear_message_not_an_error(app, client, bad):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert _labels(html) == 0
-    assert re.search(r"Choose between 1 and 40 labels|Enter how many labels to print", html)
+    messages = re.findall(r'<p class="error"[^>]*>([^<]*)</p>', html)
+    assert len(messages) == 1, messages  # one clear message, not wtforms' own and then ours
+    assert re.fullmatch(r"Choose between 1 and 40 labels\.|Enter (how many labels to print|a whole number of "
+                        r"labels), for example 8\.", messages[0])
     zh = client.get(f"/coop/lots/{lot_id}/labels?count={bad}", headers=ZH)
     assert zh.status_code == 400 and _labels(zh.get_data(as_text=True)) == 0
 
