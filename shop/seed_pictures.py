@@ -175,13 +175,28 @@ def _root(s, rng, cx, cy, color=(222, 198, 156), thin=False, size=1.0):
              for x in range(int(-length * 0.35), int(length * 0.36), rng.randint(18, 26) if thin else rng.randint(26, 38))
              for h in [girth * 0.4 * math.sqrt(max(0.0, 1 - (2 * x / length) ** 2))]]
     tail = _rotated([(length / 2 - 6, 0), (length / 2 + rng.randint(30, 60), rng.randint(-20, 20))], cx, cy, angle)
+    # A gastrodia tuber has a red-brown bud at its tip ("parrot's beak") and a round scar at its base.
+    beak = _rotated([(length / 2 - 10, -girth * 0.16), (length / 2 + girth * 0.42, rng.uniform(-6, 6)),
+                     (length / 2 - 10, girth * 0.16)], cx, cy, angle)
+    navel = _rotated([(-length / 2 + girth * 0.2, 0)], cx, cy, angle)[0]
     s.shadow_polygon(outline)
 
     def paint(d):
-        d.line(tail, fill=_darker(root, 0.7), width=4 if thin else 6)
+        if thin:
+            d.line(tail, fill=_darker(root, 0.7), width=4)
         d.polygon(outline, fill=root, outline=_darker(root, 0.7), width=3)
         for ring in rings:
-            d.line(ring, fill=_darker(root, 0.8), width=2 if thin else 3)
+            if thin:
+                d.line(ring, fill=_darker(root, 0.8), width=2)
+            else:  # the rings of a tuber are rows of small dots
+                (x0, y0), (x1, y1) = ring
+                for k in range(1, 8):
+                    x, y = x0 + (x1 - x0) * k / 8, y0 + (y1 - y0) * k / 8
+                    d.ellipse((x - 3, y - 3, x + 3, y + 3), fill=_darker(root, 0.72))
+        if not thin:
+            d.polygon(beak, fill=(156, 82, 52), outline=(110, 56, 36), width=3)
+            d.ellipse((navel[0] - girth * 0.1, navel[1] - girth * 0.1, navel[0] + girth * 0.1, navel[1] + girth * 0.1),
+                      outline=_darker(root, 0.6), width=3)
     s.paints.append(paint)
 
 
