@@ -22,7 +22,7 @@ from shop.places.models import County, Village
 from shop.seed_data import (ALNUM, CATEGORIES, COOPERATIVES, COUNTIES, FAMOUS_NAMES, GIVEN_FIRST, GIVEN_SECOND,
                             LOW_STOCK, PRODUCTS, SOLD_OUT_SKU, SURNAMES, VILLAGES)
 from shop.seed_history import HISTORY_MONTHS, add_history, history_window
-from shop.seed_pictures import coop_pictures, product_pictures
+from shop.seed_pictures import coop_pictures, package_kind, product_pictures
 from shop.supply.models import SupplyLot
 from shop.supply.services import adjust_lot
 from shop.types import clock_at, utcnow
@@ -254,8 +254,10 @@ def _add_households(rng: random.Random, villages, coops) -> dict[str, list[House
 
 # --- products and variants ------------------------------------------------------------------
 
-# The alt text of a product's pictures, in the order product_pictures draws them.
-PICTURE_ALTS = (("{}", "{}"), ("{}（近景）", "{}, close up"), ("{}，摆在木板上", "{} on a wooden board"))
+# The alt text of a product's pictures, in the order product_pictures draws them; the third by its package.
+PICTURE_ALTS = (("{}", "{}"), ("{}（近景）", "{}, close up"))
+PACKAGE_ALTS = {"bag": ("{}，袋装", "{} in its bag"), "box": ("{}，礼盒装", "{} in its gift box"),
+                "tin": ("{}，罐装", "{} in its tin"), "village": ("{}的产地村庄", "The village where {} comes from")}
 
 
 def _add_products(rng, villages, categories, coops) -> list[tuple[dict, list[Variant]]]:
@@ -277,8 +279,10 @@ def _add_products(rng, villages, categories, coops) -> list[tuple[dict, list[Var
                             price_fen=price_fen, net_weight_g=weight_g)
                     for size, zh, en, price_fen, weight_g in spec["variants"]]
         db.session.add_all(variants)
+        package = package_kind([en for _size, _zh, en, _price, _weight in spec["variants"]])
         for position, (picture, (alt_zh, alt_en)) in enumerate(zip(
-                product_pictures(spec["category"], spec["slug"], views=2 + len(spec["slug"]) % 2), PICTURE_ALTS)):
+                product_pictures(spec["category"], spec["slug"], views=3, package=package),
+                PICTURE_ALTS + (PACKAGE_ALTS[package],))):
             save_product_image(product, picture, alt_zh=alt_zh.format(spec["name_zh"]),
                                alt_en=alt_en.format(spec["name_en"]), position=position)
         listed.append((spec, variants))

@@ -7,6 +7,7 @@ products) a second arrangement on a wooden board. Everything is drawn from a Ran
 """
 import math
 import random
+from functools import partial
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
@@ -90,11 +91,12 @@ def _spots(rng, count, margin=150, min_gap=170, avoid=None):
 
 # --- things to scatter: each adds one piece centred on (cx, cy) to the shapes ---------------------
 
-def _walnut(s, rng, cx, cy, roasted=False, size=1.0):
+def _walnut(s, rng, cx, cy, roasted=False, size=1.0, pale=False, husk=False):
+    """A whole walnut: brown (or dark, roasted; or pale, thin-shelled), perhaps still half in its green husk."""
     rx = int(rng.randint(75, 105) * size)
     ry = int(rx * rng.uniform(0.82, 0.95))
     angle = rng.uniform(-0.6, 0.6)
-    shade = rng.randint(-22, 16) - (48 if roasted else 0)
+    shade = rng.randint(-22, 16) - (48 if roasted else 0) + (34 if pale else 0)
     shell = (160 + shade, 112 + shade, 62 + shade // 2)
     outline = _rotated(_ellipse_points(rx, ry, wobble=_waves(rng, 0.03)), cx, cy, angle)
     crease = _rotated([(-rx * 0.92, 0), (-rx * 0.4, rng.uniform(-6, 6)), (rx * 0.2, rng.uniform(-6, 6)),
@@ -102,9 +104,16 @@ def _walnut(s, rng, cx, cy, roasted=False, size=1.0):
     wrinkles = [_rotated([(rx * u, ry * v), (rx * (u + 0.25), ry * (v + rng.uniform(-0.2, 0.2)))], cx, cy, angle)
                 for u, v in ((rng.uniform(-0.7, 0.3), rng.choice((-0.5, -0.3, 0.3, 0.5))) for _ in range(6))]
     s.shadow_polygon(outline)
+    green = _vary(rng, (98, 138, 56), 12)
+    husk_half = _rotated([(rx * 1.25 * math.cos(t), ry * 1.3 * math.sin(t))
+                          for t in (math.pi * (0.35 + 1.3 * i / 24) for i in range(25))], cx, cy, angle)
 
     def paint(d):
+        if husk:  # the husk has split and curls back from one side
+            d.polygon(husk_half + [(cx, cy)], fill=green, outline=_darker(green, 0.6), width=4)
         d.polygon(outline, fill=shell, outline=_darker(shell, 0.6), width=4)
+        if husk:
+            d.line(husk_half, fill=_lighter(green, 40), width=5, joint="curve")
         for w in wrinkles:
             d.line(w, fill=_darker(shell, 0.78), width=3)
         d.line(crease, fill=_darker(shell, 0.5), width=6, joint="curve")
@@ -166,13 +175,28 @@ def _root(s, rng, cx, cy, color=(222, 198, 156), thin=False, size=1.0):
              for x in range(int(-length * 0.35), int(length * 0.36), rng.randint(18, 26) if thin else rng.randint(26, 38))
              for h in [girth * 0.4 * math.sqrt(max(0.0, 1 - (2 * x / length) ** 2))]]
     tail = _rotated([(length / 2 - 6, 0), (length / 2 + rng.randint(30, 60), rng.randint(-20, 20))], cx, cy, angle)
+    # A gastrodia tuber has a red-brown bud at its tip ("parrot's beak") and a round scar at its base.
+    beak = _rotated([(length / 2 - 10, -girth * 0.16), (length / 2 + girth * 0.42, rng.uniform(-6, 6)),
+                     (length / 2 - 10, girth * 0.16)], cx, cy, angle)
+    navel = _rotated([(-length / 2 + girth * 0.2, 0)], cx, cy, angle)[0]
     s.shadow_polygon(outline)
 
     def paint(d):
-        d.line(tail, fill=_darker(root, 0.7), width=4 if thin else 6)
+        if thin:
+            d.line(tail, fill=_darker(root, 0.7), width=4)
         d.polygon(outline, fill=root, outline=_darker(root, 0.7), width=3)
         for ring in rings:
-            d.line(ring, fill=_darker(root, 0.8), width=2 if thin else 3)
+            if thin:
+                d.line(ring, fill=_darker(root, 0.8), width=2)
+            else:  # the rings of a tuber are rows of small dots
+                (x0, y0), (x1, y1) = ring
+                for k in range(1, 8):
+                    x, y = x0 + (x1 - x0) * k / 8, y0 + (y1 - y0) * k / 8
+                    d.ellipse((x - 3, y - 3, x + 3, y + 3), fill=_darker(root, 0.72))
+        if not thin:
+            d.polygon(beak, fill=(156, 82, 52), outline=(110, 56, 36), width=3)
+            d.ellipse((navel[0] - girth * 0.1, navel[1] - girth * 0.1, navel[0] + girth * 0.1, navel[1] + girth * 0.1),
+                      outline=_darker(root, 0.6), width=3)
     s.paints.append(paint)
 
 
@@ -416,12 +440,265 @@ def _hexagon(cx, cy, r):
     return [(cx + r * math.cos(math.pi / 3 * i), cy + r * math.sin(math.pi / 3 * i)) for i in range(6)]
 
 
+def _mixed(*pieces):
+    """A piece that is one of several, chosen at random each time: (piece, weight, keyword arguments)."""
+    def piece(s, rng, cx, cy, size=1.0):
+        total = sum(w for _p, w, _kw in pieces)
+        pick = rng.uniform(0, total)
+        for chosen, weight, kw in pieces:
+            pick -= weight
+            if pick <= 0:
+                return chosen(s, rng, cx, cy, size=size * kw.get("size", 1.0),
+                              **{k: v for k, v in kw.items() if k != "size"})
+        return None
+    return piece
+
+
+def _flower(s, rng, cx, cy, colors=((250, 250, 244),), size=1.0):
+    """A small five-petalled flower: acacia white, or the many colours of a wildflower meadow."""
+    r = rng.randint(22, 32) * size
+    petal = _vary(rng, rng.choice(colors), 10)
+    turn = rng.uniform(0, math.tau)
+    petals = [(cx + r * 0.9 * math.cos(turn + k * math.tau / 5), cy + r * 0.9 * math.sin(turn + k * math.tau / 5))
+              for k in range(5)]
+    s.shadow_ellipse(cx, cy, r * 1.6, r * 1.5, 5, 7)
+
+    def paint(d):
+        for px, py in petals:
+            d.ellipse((px - r * 0.7, py - r * 0.7, px + r * 0.7, py + r * 0.7), fill=petal, outline=_darker(petal, 0.8), width=2)
+        d.ellipse((cx - r * 0.45, cy - r * 0.45, cx + r * 0.45, cy + r * 0.45), fill=(236, 176, 40))
+    s.paints.append(paint)
+
+
+def _rock(s, rng, cx, cy, size=1.0):
+    """A grey stone from the cliff where the wild bees nest."""
+    r = rng.randint(50, 80) * size
+    grey = _vary(rng, (142, 138, 130), 16)
+    outline = _rotated(_ellipse_points(r * 1.2, r * 0.75, n=9, wobble=_waves(rng, 0.12)), cx, cy, rng.uniform(0, 3))
+    s.shadow_polygon(outline)
+
+    def paint(d):
+        d.polygon(outline, fill=grey, outline=_darker(grey, 0.7), width=4)
+        d.line(outline[1:4], fill=_lighter(grey, 35), width=4)
+    s.paints.append(paint)
+
+
+def _dipper(s, rng, cx, cy, size=1.0):
+    """A wooden honey dipper, its ribbed head dripping."""
+    angle = rng.uniform(-0.5, 0.5)
+    stick = _rotated([(-200 * size, 0), (60 * size, 0)], cx, cy, angle)
+    head = [_rotated([(60 * size + 14 * k * size, 0)], cx, cy, angle)[0] for k in range(6)]
+    s.shadow_polygon(_rotated([(-200 * size, -8), (150 * size, -30), (150 * size, 30), (-200 * size, 8)], cx, cy, angle))
+
+    def paint(d):
+        d.line(stick, fill=(170, 120, 70), width=int(16 * size))
+        for k, (x, y) in enumerate(head):
+            r = (30 - abs(k - 2.5) * 4) * size
+            d.ellipse((x - 9 * size, y - r, x + 9 * size, y + r), fill=(190, 138, 78), outline=(130, 88, 44), width=3)
+        x, y = head[3]
+        d.ellipse((x - 10, y + 30 * size, x + 10, y + 30 * size + 26), fill=(222, 150, 30))
+    s.paints.append(paint)
+
+
+def _comb_chunk(s, rng, cx, cy, size=1.0):
+    """A broken-off piece of honeycomb: amber cells, some capped with pale wax."""
+    r = rng.randint(60, 85) * size
+    outline = _rotated(_ellipse_points(r * 1.15, r * 0.85, n=10, wobble=_waves(rng, 0.1)), cx, cy, rng.uniform(0, 3))
+    cells = [(cx + x, cy + y + (9 * size if (int(x // (16 * size))) % 2 else 0))
+             for x in range(int(-r), int(r), max(1, int(16 * size))) for y in range(int(-r * 0.7), int(r * 0.7), max(1, int(18 * size)))
+             if (x / r) ** 2 + (y / (r * 0.75)) ** 2 < 0.8]
+    capped = [rng.random() < 0.4 for _ in cells]
+    s.shadow_polygon(outline)
+
+    def paint(d):
+        d.polygon(outline, fill=(214, 140, 36), outline=(160, 100, 30), width=4)
+        for (x, y), cap in zip(cells, capped):
+            d.polygon(_hexagon(x, y, 9 * size), fill=(248, 222, 150) if cap else (230, 158, 44), outline=(186, 120, 40))
+    s.paints.append(paint)
+
+
+def _bundle(s, rng, cx, cy, color=(214, 184, 136), size=1.0):
+    """A bundle of thin roots tied in the middle with red string, as wendang codonopsis is sold."""
+    angle = rng.uniform(-0.7, 0.7)
+    length = rng.randint(300, 360) * size
+    roots = []
+    for k in range(rng.randint(6, 8)):
+        off = (k - 3.5) * 11 * size
+        tone = _vary(rng, color, 14)
+        roots.append((_rotated(_ellipse_points(length / 2, 9 * size, n=24, wobble=_waves(rng, 0.05)),
+                               *_rotated([(rng.uniform(-16, 16), off)], cx, cy, angle)[0], angle), tone))
+    tie = _rotated([(-14 * size, -60 * size), (14 * size, -60 * size), (14 * size, 60 * size), (-14 * size, 60 * size)],
+                   cx, cy, angle)
+    s.shadow_ellipse(cx, cy, length * 0.5, 55 * size)
+
+    def paint(d):
+        for outline, tone in roots:
+            d.polygon(outline, fill=tone, outline=_darker(tone, 0.7), width=2)
+        d.polygon(tie, fill=(196, 36, 36), outline=(130, 20, 20), width=2)
+    s.paints.append(paint)
+
+
+def _basket(s, rng, piece, count=(4, 6), **kw):
+    """A round bamboo basket seen from above, with a few pieces in it."""
+    cx, cy = rng.randint(540, 660), rng.randint(430, 470)
+    rx, ry = rng.randint(360, 400), rng.randint(300, 330)
+    s.shadow_ellipse(cx, cy, rx, ry, 16, 22)
+    cane = _vary(rng, (200, 164, 104), 8)
+
+    def paint(d):
+        d.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=_darker(cane, 0.85), outline=_darker(cane, 0.6), width=8)
+        d.ellipse((cx - rx + 34, cy - ry + 30, cx + rx - 34, cy + ry - 30), fill=cane, outline=_darker(cane, 0.7), width=4)
+        for k in range(1, 6):
+            f = k / 6
+            d.ellipse((cx - (rx - 34) * f, cy - (ry - 30) * f, cx + (rx - 34) * f, cy + (ry - 30) * f),
+                      outline=_darker(cane, 0.82), width=3)
+        for k in range(24):
+            t = k * math.tau / 24
+            d.line((cx, cy, cx + (rx - 34) * math.cos(t), cy + (ry - 30) * math.sin(t)), fill=_darker(cane, 0.86), width=2)
+    s.paints.append(paint)
+    for _ in range(rng.randint(*count)):
+        t, k = rng.uniform(0, math.tau), math.sqrt(rng.random()) * 0.55
+        piece(s, rng, cx + rx * k * math.cos(t), cy + ry * k * math.sin(t), **kw)
+    return (cx - rx, cy - ry, cx + rx, cy + ry)
+
+
+def _open_box(s, rng, piece, count=4, **kw):
+    """A gift box seen from above, open, lined with gold satin, the pieces laid in a row."""
+    x0, y0 = rng.randint(190, 250), rng.randint(170, 220)
+    x1, y1 = SIZE[0] - rng.randint(190, 250), SIZE[1] - rng.randint(150, 200)
+    s.shadows.append(("polygon", [(x0 + 24, y0 + 24), (x1 + 24, y0 + 24), (x1 + 24, y1 + 24), (x0 + 24, y1 + 24)]))
+    red = _vary(rng, (168, 30, 34), 8)
+
+    def paint(d):
+        d.rounded_rectangle((x0, y0, x1, y1), radius=18, fill=red, outline=_darker(red, 0.6), width=6)
+        d.rounded_rectangle((x0 + 36, y0 + 36, x1 - 36, y1 - 36), radius=10, fill=(236, 204, 122), outline=(190, 150, 70), width=4)
+        for k in range(1, count):
+            x = x0 + 36 + (x1 - x0 - 72) * k / count
+            d.line((x, y0 + 40, x, y1 - 40), fill=(204, 168, 90), width=4)
+    s.paints.append(paint)
+    for k in range(count):
+        piece(s, rng, x0 + 36 + (x1 - x0 - 72) * (k + 0.5) / count + rng.uniform(-6, 6),
+              (y0 + y1) / 2 + rng.uniform(-20, 20), **kw)
+    return (x0, y0, x1, y1)
+
+
+def _cup(s, rng, liquor):
+    """A white tea bowl with its saucer, the tea's colour showing."""
+    cx, cy = rng.randint(480, 720), rng.randint(430, 500)
+    rx, ry = rng.randint(230, 260), rng.randint(90, 105)
+    s.shadow_ellipse(cx, cy + 170, rx * 1.35, ry * 1.1)
+    tea = _vary(rng, liquor, 10)
+
+    def paint(d):
+        d.ellipse((cx - rx * 1.4, cy + 120, cx + rx * 1.4, cy + 120 + ry * 2.1), fill=(238, 236, 228), outline=(180, 176, 166), width=4)
+        d.chord((cx - rx, cy - ry, cx + rx, cy + ry + 300), 0, 180, fill=(248, 246, 240), outline=(180, 176, 166), width=5)
+        d.ellipse((cx - rx, cy - ry, cx + rx, cy + ry), fill=(248, 246, 240), outline=(180, 176, 166), width=5)
+        d.ellipse((cx - rx + 22, cy - ry + 14, cx + rx - 22, cy + ry - 12), fill=tea)
+        d.ellipse((cx - rx * 0.5, cy - ry * 0.45, cx - rx * 0.15, cy - ry * 0.15), fill=_lighter(tea, 50))
+    s.paints.append(paint)
+    return (cx - rx * 1.4, cy - ry, cx + rx * 1.4, cy + 120 + ry * 2.1)
+
+
+# --- packaging: the third picture -------------------------------------------------------------------
+
+def _lines(d, x0, y0, x1, n, color, gap=22):
+    """Text-free "writing": a few lines of different lengths, so no picture carries words."""
+    for k in range(n):
+        d.rounded_rectangle((x0, y0 + k * gap, x0 + (x1 - x0) * (0.9 - 0.18 * (k % 3)), y0 + k * gap + 9), radius=4, fill=color)
+
+
+def _bag(s, rng, window, specks):
+    """A kraft-paper stand-up pouch with a clear window showing what is inside and a blank label."""
+    cx, base = rng.randint(480, 720), rng.randint(830, 860)
+    w, h = rng.randint(380, 420), rng.randint(640, 690)
+    kraft = _vary(rng, (198, 160, 110), 10)
+    body = (cx - w // 2, base - h, cx + w // 2, base)
+    win = (body[0] + 50, body[1] + h * 0.5, body[2] - 50, body[3] - 50)
+    dots = [(rng.uniform(win[0] + 16, win[2] - 16), rng.uniform(win[1] + 16, win[3] - 16), rng.uniform(8, 18),
+             _vary(rng, rng.choice(specks), 12)) for _ in range(70)]
+    s.shadows.append(("polygon", [(body[0] + 22, body[1] + 30), (body[2] + 22, body[1] + 30),
+                                  (body[2] + 22, body[3] + 18), (body[0] + 22, body[3] + 18)]))
+
+    def paint(d):
+        d.rounded_rectangle(body, radius=26, fill=kraft, outline=_darker(kraft, 0.65), width=5)
+        d.rectangle((body[0] + 4, body[1] + 4, body[2] - 4, body[1] + 60), fill=_darker(kraft, 0.9))
+        for x in range(body[0] + 10, body[2] - 10, 24):  # the zigzag of the heat seal
+            d.line((x, body[1] + 66, x + 12, body[1] + 76, x + 24, body[1] + 66), fill=_darker(kraft, 0.75), width=3)
+        d.ellipse((cx - 16, body[1] + 20, cx + 16, body[1] + 44), fill=_darker(kraft, 0.6))
+        d.rounded_rectangle((body[0] + 40, body[1] + 110, body[2] - 40, body[1] + h * 0.44), radius=10,
+                            fill=(250, 244, 228), outline=_darker(kraft, 0.7), width=3)
+        d.rectangle((body[0] + 60, body[1] + 130, body[0] + 100, body[1] + 170), fill=(190, 40, 36))
+        _lines(d, body[0] + 120, body[1] + 134, body[2] - 60, 3, (150, 130, 100))
+        d.rounded_rectangle(win, radius=40, fill=_lighter(window, 20), outline=(236, 230, 214), width=6)
+        for x, y, r, c in dots:
+            d.ellipse((x - r, y - r * 0.8, x + r, y + r * 0.8), fill=c)
+        d.line((win[0] + 24, win[1] + 30, win[0] + 60, win[1] + 14), fill=(255, 255, 255), width=6)
+    s.paints.append(paint)
+    return (body[0], body[1], body[2], body[3])
+
+
+def _gift_box(s, rng, color=(176, 34, 38)):
+    """A closed gift box in three-quarter view, tied with a gold ribbon and a bow."""
+    x0, base = rng.randint(260, 360), rng.randint(770, 820)
+    w, h, depth = rng.randint(460, 520), rng.randint(250, 290), rng.randint(120, 150)
+    red = _vary(rng, color, 8)
+    gold = (222, 182, 72)
+    front = [(x0, base - h), (x0 + w, base - h), (x0 + w, base), (x0, base)]
+    top = [(x0, base - h), (x0 + depth, base - h - depth * 0.6), (x0 + w + depth, base - h - depth * 0.6), (x0 + w, base - h)]
+    side = [(x0 + w, base - h), (x0 + w + depth, base - h - depth * 0.6), (x0 + w + depth, base - depth * 0.6), (x0 + w, base)]
+    mid = x0 + w * 0.42
+    s.shadow_polygon(front + side[1:3], 18, 20)
+
+    def paint(d):
+        d.polygon(front, fill=red, outline=_darker(red, 0.6), width=4)
+        d.polygon(top, fill=_lighter(red, 30), outline=_darker(red, 0.6), width=4)
+        d.polygon(side, fill=_darker(red, 0.75), outline=_darker(red, 0.55), width=4)
+        d.rectangle((mid - 22, base - h, mid + 22, base), fill=gold)
+        d.polygon([(mid - 22, base - h), (mid - 22 + depth, base - h - depth * 0.6), (mid + 22 + depth, base - h - depth * 0.6),
+                   (mid + 22, base - h)], fill=_lighter(gold, 20))
+        d.polygon([(x0 + w, base - h * 0.55 - 20), (x0 + w + depth, base - h * 0.55 - 20 - depth * 0.6),
+                   (x0 + w + depth, base - h * 0.55 + 20 - depth * 0.6), (x0 + w, base - h * 0.55 + 20)], fill=_darker(gold, 0.85))
+        d.rectangle((x0, base - h * 0.55 - 20, x0 + w, base - h * 0.55 + 20), fill=gold)
+        bx, by = mid + depth / 2, base - h - depth * 0.3
+        for dx in (-1, 1):
+            d.ellipse((bx + dx * 70 - 50, by - 40, bx + dx * 70 + 50, by + 16), fill=_lighter(gold, 15), outline=_darker(gold, 0.7), width=4)
+        d.ellipse((bx - 22, by - 26, bx + 22, by + 8), fill=gold, outline=_darker(gold, 0.7), width=3)
+        d.ellipse((x0 + w * 0.7, base - h * 0.36, x0 + w * 0.7 + 80, base - h * 0.36 + 80), fill=gold, outline=_darker(gold, 0.7), width=4)
+    s.paints.append(paint)
+    return (x0, base - h - depth * 0.6 - 40, x0 + w + depth, base)
+
+
+def _tin(s, rng, color=(46, 96, 62)):
+    """A round tea tin: a coloured drum with gold bands and a leaf emblem."""
+    cx, base = rng.randint(470, 730), rng.randint(790, 830)
+    r, h = rng.randint(150, 175), rng.randint(400, 450)
+    tone = _vary(rng, color, 10)
+    gold = (214, 176, 80)
+    s.shadows.append(("polygon", [(cx - r + 20, base - h + 20), (cx + r + 24, base - h + 20), (cx + r + 24, base + 24), (cx - r + 20, base + 24)]))
+    emblem = _leaf_points(120, 52)
+
+    def paint(d):
+        d.ellipse((cx - r, base - 40, cx + r, base + 40), fill=_darker(tone, 0.7))
+        d.rectangle((cx - r, base - h, cx + r, base), fill=tone)
+        d.rectangle((cx - r * 0.72, base - h, cx - r * 0.55, base), fill=_lighter(tone, 30))
+        for y in (base - h + 40, base - 50):
+            d.rectangle((cx - r, y, cx + r, y + 18), fill=gold)
+        d.ellipse((cx - r - 6, base - h - 46, cx + r + 6, base - h + 46), fill=_lighter(tone, 20), outline=gold, width=8)
+        d.ellipse((cx - 80, base - h * 0.6 - 80, cx + 80, base - h * 0.6 + 80), fill=(246, 236, 210), outline=gold, width=6)
+        d.polygon(_rotated(emblem, cx, base - h * 0.6, -0.7), fill=(96, 150, 70), outline=(60, 110, 50), width=3)
+    s.paints.append(paint)
+    return (cx - r - 6, base - h - 46, cx + r + 6, base + 40)
+
+
 # --- subjects ------------------------------------------------------------------------------------
 
 def _scatter(piece, count, min_gap=170, margin=150, **kw):
     def draw(s, rng, avoid=None):
         for cx, cy in _spots(rng, rng.randint(*count), margin=margin, min_gap=min_gap, avoid=avoid):
             piece(s, rng, cx, cy, **kw)
+    draw.beside = lambda s, rng, avoid: [  # a few smaller pieces beside the pack of the third picture
+        piece(s, rng, cx, cy, **{**kw, "size": kw.get("size", 1.0) * 0.7})
+        for cx, cy in _spots(rng, rng.randint(3, 5), margin=110, min_gap=150, avoid=avoid)]
     return draw
 
 
@@ -430,6 +707,8 @@ def _container(make, *args, beside=None, **kw):
         box = make(s, rng, *args, **kw)
         if beside:
             beside(s, rng, avoid=box)
+    if beside is not None and hasattr(beside, "beside"):
+        draw.beside = beside.beside
     return draw
 
 
@@ -443,9 +722,29 @@ CATEGORY_SUBJECTS = {
     "tea": _scatter(_leaf, (9, 14), 130, 110),
 }
 SLICE = dict(min_gap=120, margin=90)
+WALNUT_LEAVES = ((84, 128, 52), (72, 116, 48))
 SUBJECTS = {
+    "cheng-thin-shell-walnuts": _scatter(_mixed((_walnut, 5, {"pale": True}), (_kernel, 1, {"size": 0.8})), (7, 9), 180),
+    "mayanhe-walnuts": _scatter(_mixed((_walnut, 3, {"husk": True}), (_leaf, 1, {"palette": WALNUT_LEAVES})), (6, 8), 200),
+    "mayanhe-walnut-kernels": _container(_bowl, None, partial(_kernel, size=0.55)),
+    "wudu-extra-virgin-olive-oil": _container(_bottle, (214, 170, 40), beside=_scatter(
+        _mixed((_olive, 2, {}), (_leaf, 1, {"palette": ((132, 152, 118),), "narrow": 0.45, "size": 0.7})), (6, 9), 120, 110)),
+    "tanchang-forest-gastrodia-premium": _container(_open_box, partial(_root, size=0.75, color=(214, 186, 140)), 4),
+    "wen-highland-gastrodia": _container(_basket, partial(_root, size=0.8), (5, 6)),
+    "wen-zhuling": _container(_basket, partial(_lump, size=0.85), (5, 7)),
+    "kang-native-bee-honey": _container(_jar, (214, 138, 24), beside=_scatter(
+        _mixed((_dipper, 1, {}), (_comb_chunk, 2, {"size": 0.8})), (2, 3), 220, 140)),
+    "kang-acacia-honey": _container(_jar, (240, 206, 110), beside=_scatter(
+        _mixed((_flower, 3, {}), (_leaf, 1, {"palette": ((120, 170, 80),), "narrow": 0.6, "size": 0.5})), (8, 12), 110, 90)),
+    "kang-cliff-hive-honey": _container(_jar, (150, 84, 22), beside=_scatter(_rock, (4, 6), 170, 110)),
+    "mayanhe-wildflower-honey": _container(_jar, (196, 120, 30), beside=_scatter(
+        _flower, (9, 13), 100, 90, colors=((236, 120, 160), (250, 250, 244), (170, 120, 220), (246, 206, 60)))),
+    "mayanhe-comb-honey": _container(_bowl, None, partial(_comb_chunk, size=0.7)),
+    "wen-wendang-codonopsis": _scatter(_bundle, (3, 4), 220),
+    "wen-highland-pan-fired-green-tea": _container(_cup, (196, 204, 110), beside=_scatter(
+        _twist, (12, 18), 80, 90, color=(92, 120, 56))),
+    "wen-gongfu-black-tea": _container(_cup, (170, 64, 30), beside=_scatter(_twist, (14, 20), 80, 90, color=(62, 38, 28))),
     "cheng-walnut-kernels": _scatter(_kernel, (8, 12), 140, 110),
-    "mayanhe-walnut-kernels": _scatter(_kernel, (8, 12), 140, 110),
     "cheng-roasted-walnuts": _scatter(_walnut, (6, 9), 190, roasted=True),
     "cheng-cold-pressed-walnut-oil": _container(_bottle, (176, 122, 42), beside=_scatter(_walnut, (3, 5), 170, 110, size=0.7)),
     "wudu-ground-pepper": _container(_bowl, (164, 54, 30), beside=_scatter(_berries, (2, 3), 160, 110, leaf=False, size=0.8)),
@@ -458,24 +757,17 @@ SUBJECTS = {
     "tanchang-gastrodia-slices": _scatter(_slice, (9, 13), **SLICE),
     "tanchang-angelica-slices": _scatter(_slice, (9, 13), color=(232, 214, 170), **SLICE),
     "li-zhuling": _scatter(_lump, (4, 6), 220),
-    "wen-zhuling": _scatter(_lump, (4, 6), 220),
     "li-zhuling-slices": _scatter(_slice, (9, 13), color=(236, 230, 214), **SLICE),
     "li-rhubarb-slices": _scatter(_slice, (9, 13), color=(214, 150, 84), **SLICE),
     "li-astragalus-slices": _scatter(_slice, (9, 13), color=(236, 212, 140), oval=1.8, **SLICE),
     "tanchang-codonopsis": _scatter(_root, (5, 7), 150, thin=True, color=(206, 176, 128)),
-    "wen-wendang-codonopsis": _scatter(_root, (5, 7), 150, thin=True, color=(214, 184, 136)),
     "li-bupleurum-root": _scatter(_root, (6, 8), 140, thin=True, color=(150, 112, 72)),
     "kang-comb-honey": _container(_comb),
-    "mayanhe-comb-honey": _container(_comb),
-    "kang-acacia-honey": _container(_jar, (240, 206, 110)),
-    "kang-cliff-hive-honey": _container(_jar, (150, 84, 22)),
-    "mayanhe-wildflower-honey": _container(_jar, (196, 120, 30)),
     "kang-small-cup-fungus": _scatter(_fungus, (10, 14), 120, 110, small=True),
     "kang-log-grown-shiitake": _scatter(_cap, (5, 7), 200, kind="shiitake"),
     "kang-lions-mane": _scatter(_shaggy, (3, 5), 240),
     "wen-highland-morels": _scatter(_cap, (6, 9), 170, kind="morel"),
     "bikou-pre-qingming-maojian": _scatter(_twist, (22, 30), 80, 90, color=(112, 150, 70)),
-    "wen-gongfu-black-tea": _scatter(_twist, (22, 30), 80, 90, color=(62, 38, 28)),
 }
 
 
@@ -509,13 +801,69 @@ def _close_up(image: Image.Image, rng) -> Image.Image:
     return image.crop((x, y, x + w, y + h)).resize(SIZE, Image.Resampling.BICUBIC)
 
 
-def product_pictures(category: str, slug: str, views: int = 3) -> list[Image.Image]:
-    """Draw `views` (1 to 3) text-free pictures of a product: the scene, a close-up, another arrangement."""
+# The clear window of a bag: its colour and the colours of what shows through it, by category, then by
+# a word of the slug where that differs.
+WINDOWS = {
+    "walnuts": ((176, 128, 78), ((150, 104, 58), (128, 86, 48))),
+    "pepper": ((200, 70, 50), ((192, 42, 32), (150, 30, 24))),
+    "herbs": ((232, 216, 180), ((222, 198, 156), (200, 170, 120))),
+    "fungi": ((96, 82, 76), ((52, 38, 36), (70, 56, 50))),
+    "tea": ((128, 156, 86), ((90, 130, 60), (70, 100, 50))),
+    "olive-oil": ((150, 170, 80), ((112, 138, 52), (96, 122, 44))),
+    "honey": ((230, 170, 60), ((214, 140, 36), (240, 200, 110))),
+}
+WINDOW_WORDS = {
+    "kernels": ((230, 200, 146), ((222, 188, 132), (204, 166, 108))),
+    "zhuling": ((70, 62, 58), ((46, 40, 38), (238, 232, 216))),
+    "bupleurum": ((170, 132, 92), ((150, 112, 72), (120, 88, 56))),
+    "rhubarb": ((220, 160, 96), ((214, 150, 84), (180, 110, 60))),
+    "shiitake": ((150, 106, 72), ((128, 84, 52), (236, 222, 196))),
+    "lions-mane": ((240, 234, 220), ((226, 216, 196), (250, 246, 236))),
+}
+PACKAGES = ("bag", "box", "tin", "village")
+
+
+def package_kind(variant_names_en: list[str]) -> str:
+    """How a product is packed, for its third picture, from its variants' English names: a gift box if it has
+    one, else a tin or a bag; bottles and jars, already in the first picture, give way to the village."""
+    names = " ".join(variant_names_en).lower()
+    for word, kind in (("gift box", "box"), ("tin", "tin"), ("bag", "bag")):
+        if word in names:
+            return kind
+    return "village"
+
+
+def _window(category: str, slug: str):
+    return next((w for word, w in WINDOW_WORDS.items() if word in slug), WINDOWS[category])
+
+
+def _packaging(subject, kind: str, category: str, slug: str):
+    """The third picture's subject: the pack, with a few of the product beside it."""
+    def draw(s, rng):
+        if kind == "box":
+            box = _gift_box(s, rng)
+        elif kind == "tin":
+            box = _tin(s, rng, (46, 96, 62) if "green" in slug or "maojian" in slug or "olive" in slug else (150, 40, 36))
+        else:
+            box = _bag(s, rng, *_window(category, slug))
+        if hasattr(subject, "beside"):
+            subject.beside(s, rng, box)
+    return draw
+
+
+def product_pictures(category: str, slug: str, views: int = 3, package: str = "bag") -> list[Image.Image]:
+    """Draw `views` (1 to 3) text-free pictures of a product: the scene, a close-up of it, and the product in
+    its `package` (one of PACKAGES: a bag, gift box or tin with a few pieces beside it, or its village)."""
     rng = random.Random(f"{SEED}:{slug}")
     subject = SUBJECTS.get(slug) or CATEGORY_SUBJECTS[category]
     scene = _paint(subject, rng, PALETTE[category])
-    pictures = [scene, _close_up(scene, rng), _paint(subject, rng, BOARD)]
-    return pictures[:views]
+    pictures = [scene]
+    if views >= 2:
+        pictures.append(_close_up(scene, rng))
+    if views >= 3:
+        pictures.append(_village_scene(rng, "autumn") if package == "village"
+                        else _paint(_packaging(subject, package, category, slug), rng, BOARD))
+    return pictures
 
 
 def product_picture(category: str, slug: str) -> Image.Image:

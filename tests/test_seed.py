@@ -1,6 +1,7 @@
 """The Longnan demo data: complete, consistent, with pictures on disk, a year of history made by
 the real services, and loaded only once. The module seeds once, with the full default history, on
 SQLite or (with TEST_DATABASE_URL) on a fresh PostgreSQL database."""
+import hashlib
 import os
 import time
 from collections import Counter
@@ -21,6 +22,7 @@ from shop.payments.models import Payment, Refund, RefundLine
 from shop.payouts.models import Handover, Payout, PayoutRun
 from shop.places.models import County, Village
 from shop.supply.models import LotAdjustment, LotShare, SupplyLot
+from shop.seed_data import PRODUCTS
 from shop.types import SHOP_TZ
 from tests.conftest import fresh_app
 
@@ -197,6 +199,42 @@ def test_every_product_has_two_or_three_pictures_of_its_own_on_disk(seeded_app, 
         for image in product.images:
             _check_picture_files(upload_dir, image)
     assert len(main_pictures) == session.scalar(select(func.count()).select_from(Product))
+
+
+def test_no_two_products_share_a_first_picture_and_no_product_repeats_one(seeded_app, session):
+    """Hash the stored files: every published product has at least two pictures, its first one is its own
+    (not byte-for-byte another product's), and its own pictures differ from each other."""
+    upload_dir = seeded_app.config["UPLOAD_DIR"]
+    first: dict[str, str] = {}
+    for product in session.scalars(select(Product).where(Product.is_published)):
+        assert len(product.images) >= 2, product.slug
+        digests = []
+        for image in product.images:
+            with open(os.path.join(upload_dir, image.filename), "rb") as f:
+                digests.append(hashlib.sha256(f.read()).hexdigest())
+        assert len(set(digests)) == len(digests), product.slug
+        assert digests[0] not in first, (product.slug, first.get(digests[0]))
+        first[digests[0]] = product.slug
+    assert len(first) == len(PRODUCTS)
+
+
+def test_no_two_products_are_drawn_by_the_same_subject():
+    """Each demo product has a drawing of its own: at most one product per category falls back to the
+    category's drawing, and no two share an entry of SUBJECTS (look-alikes such as the three gastrodia
+    or the four honeys in jars were once the same few drawings repeated)."""
+    from shop.seed_pictures import CATEGORY_SUBJECTS, SUBJECTS
+
+    drawn_by = Counter(id(SUBJECTS.get(p["slug"]) or CATEGORY_SUBJECTS[p["category"]]) for p in PRODUCTS)
+    assert max(drawn_by.values()) == 1
+    assert set(SUBJECTS) <= {p["slug"] for p in PRODUCTS}  # no drawing left for a product that is gone
+
+
+def test_third_picture_shows_the_package_the_product_is_sold_in(session):
+    by_slug = {p.slug: p for p in session.scalars(select(Product))}
+    assert by_slug["cheng-thin-shell-walnuts"].images[2].alt_en.endswith("in its gift box")
+    assert by_slug["wudu-olive-leaf-tea"].images[2].alt_en.endswith("in its tin")
+    assert by_slug["li-rhubarb-slices"].images[2].alt_en.endswith("in its bag")
+    assert by_slug["kang-acacia-honey"].images[2].alt_en.startswith("The village where")
 
 
 def _check_picture_files(upload_dir, image):

@@ -20,9 +20,11 @@ from shop.orders.carriers import (BY_CODE, CARRIERS, OTHER, TrackingNumberError,
                                   normalize_tracking)
 from shop.reports.earnings import build_earnings_report, earnings_chart, earnings_csv
 from shop.reports.forms import PeriodForm
-from shop.supply.forms import LotAdjustForm, LotRecordForm, share_balance
+from shop.supply.forms import (MAX_LABELS, LabelSheetForm, LotAdjustForm, LotRecordForm, default_label_count,
+                               label_sheets, share_balance)
 from shop.supply.services import (LotError, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
                                   list_coop_variants, list_lot_adjustments, list_lot_stock, record_supply_lot)
+from shop.trace.services import trace_qr
 
 
 class ShipmentShipForm(FlaskForm):
@@ -160,7 +162,27 @@ def lot_adjust(lot_id: int):
 @bp.get("/lots/<int(max=2147483647):lot_id>/label")
 @manager_required
 def lot_label(lot_id: int):
-    return render_template("coop/lot_label.html", lot=_own_lot(lot_id), coop=current_coop())
+    lot = _own_lot(lot_id)
+    return render_template("coop/lot_label.html", lot=lot, coop=current_coop(), qr=trace_qr(lot.trace_code))
+
+
+@bp.get("/lots/<int(max=2147483647):lot_id>/labels")
+@manager_required
+def lot_labels(lot_id: int):
+    """Several copies of a lot's label on A4 sheets, eight to a sheet. The label's data and QR code are made
+    once and repeated by the template, so the page costs the same queries for 1 label as for 40."""
+    lot = _own_lot(lot_id)
+    form = LabelSheetForm(request.args)
+    status = 200
+    if "count" not in request.args:
+        form.count.data = default_label_count(lot.units_received)
+        sheets = label_sheets(form.count.data)
+    elif form.validate():
+        sheets = label_sheets(form.count.data)
+    else:
+        sheets, status = [], 400
+    return render_template("coop/lot_labels.html", lot=lot, coop=current_coop(), qr=trace_qr(lot.trace_code),
+                           form=form, sheets=sheets, max_labels=MAX_LABELS), status
 
 
 @bp.get("/shipments")

@@ -5,7 +5,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (DateField, FieldList, Form, FormField, IntegerField, SelectChoice, SelectField, StringField,
                      SubmitField)
-from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, NumberRange, StopValidation,
+                                ValidationError)
 
 from shop.forms import MAX_DB_INT
 from shop.i18n import l10n
@@ -129,3 +130,44 @@ def share_balance(form: LotRecordForm) -> dict:
         return {"state": "none", "sum": _plain(shares), "total": "", "diff": ""}
     state = "match" if shares == total else "short" if shares < total else "over"
     return {"state": state, "sum": _plain(shares), "total": _plain(total), "diff": _plain(abs(total - shares))}
+
+
+MAX_LABELS = 40  # five A4 sheets: enough for a lot's crates, small enough to print by mistake without waste
+LABELS_PER_SHEET = 8  # two columns, four rows on A4 (static/css/print-labels.css)
+
+
+class _CountField(IntegerField):
+    """A whole number whose "not a number" message is ours, and the only one shown: the range is not checked
+    again once the text could not be read as a number."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(_l("Enter a whole number of labels, for example 8.")) from None
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
+class LabelSheetForm(FlaskForm):
+    """How many copies of a lot's label to print on A4 sheets. Read from the query string (a GET form that
+    changes nothing), so it carries no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    count = _CountField(_l("Number of labels"), validators=[
+        InputRequired(message=_l("Enter how many labels to print, for example 8.")),
+        NumberRange(min=1, max=MAX_LABELS, message=_l("Choose between %(min)s and %(max)s labels."))])
+
+
+def default_label_count(units_received: int) -> int:
+    """One label per unit received (a crate, a bag), at least one and at most MAX_LABELS."""
+    return max(1, min(units_received, MAX_LABELS))
+
+
+def label_sheets(count: int, per_sheet: int = LABELS_PER_SHEET) -> list[int]:
+    """How many labels go on each printed sheet, in order: full sheets, then the rest."""
+    return [min(per_sheet, count - start) for start in range(0, count, per_sheet)]

@@ -10,8 +10,8 @@ from shop.supply.services import record_supply_lot
 from tests.coops.test_fulfilment_builders import HARVEST, CoopWorld, place_paid_order
 from tests.factories import log_in, make_user
 
-ENDPOINTS = {"coop.lots", "coop.lot_new", "coop.lot_detail", "coop.lot_adjust", "coop.lot_label", "coop.shipments",
-             "coop.shipment_slip", "coop.shipment_ship", "coop.earnings", "coop.earnings_export"}
+ENDPOINTS = {"coop.lots", "coop.lot_new", "coop.lot_detail", "coop.lot_adjust", "coop.lot_label", "coop.lot_labels",
+             "coop.shipments", "coop.shipment_slip", "coop.shipment_ship", "coop.earnings", "coop.earnings_export"}
 
 
 def _two_coops(app):
