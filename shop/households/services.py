@@ -142,6 +142,11 @@ def anonymise_household(household_id: int, staff_id: int) -> Household | None:
     if household.poor_status == "proposed":
         household.poor_status, household.poor_since_year = "none", None
     household.anonymised_at = utcnow()
+    # decide_poor_status copied the decline reason (free text about the family) into the audit trail.
+    from shop.audit.models import AuditEvent
+    db.session.execute(update(AuditEvent).where(AuditEvent.action == "poor_status_declined",
+                                                AuditEvent.target == f"household:{household.id}")
+                       .values(detail="").execution_options(synchronize_session=False))
     db.session.flush()
     log_household_access(staff_id, "anonymise", [household.id])
     record_audit("household_anonymised", f"household:{household.id}", "", staff_id)
