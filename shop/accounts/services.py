@@ -134,7 +134,8 @@ def delete_account(user_id: int, password: str) -> bool:
     from shop.orders.models import Order
     from shop.orders.retention import order_is_open, purge_order_address
 
-    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update())  # one deletion at a time
+    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update()  # one deletion at a time
+                             .execution_options(populate_existing=True))  # as the lock found it, not as loaded
     if user is None or not user.check_password(password):
         return False
     if user.can_staff or user.is_coop_manager:
