@@ -11,7 +11,7 @@ from functools import cache
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from shop.accounts.models import Address, User
@@ -134,7 +134,8 @@ def delete_account(user_id: int, password: str) -> bool:
     from shop.orders.models import Order
     from shop.orders.retention import order_is_open, purge_order_address
 
-    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update())  # one deletion at a time
+    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update()  # one deletion at a time
+                             .execution_options(populate_existing=True))  # as the lock found it, not as loaded
     if user is None or not user.check_password(password):
         return False
     if user.can_staff or user.is_coop_manager:
@@ -154,6 +155,11 @@ def delete_account(user_id: int, password: str) -> bool:
     carts = select(Cart.id).where(Cart.user_id == user.id).scalar_subquery()
     db.session.execute(delete(CartItem).where(CartItem.cart_id.in_(carts)))
     db.session.execute(delete(Cart).where(Cart.user_id == user.id))
+    # Audit details written by admins name the e-mail (an invitation, a role change): the target says who.
+    from shop.audit.models import AuditEvent
+    db.session.execute(update(AuditEvent).where(AuditEvent.detail.contains(user.email, autoescape=True))
+                       .values(detail=func.replace(AuditEvent.detail, user.email, f"user:{user.id}"))
+                       .execution_options(synchronize_session=False))
     user.email, user.display_name, user.locale = f"deleted-{user.id}@invalid", "", None
     user.set_password(secrets.token_urlsafe(32))  # no one knows it: the account cannot be signed in again
     user.is_active_account = False

@@ -71,6 +71,12 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
     existing = get_order_by_token(buyer.id, checkout_token)
     if existing is not None:
         return existing
+    # The buyer's row FOR KEY SHARE (what the order's foreign key takes anyway, taken now): an account
+    # deletion (FOR UPDATE) in progress is waited for and then refuses the order, and one that starts
+    # now waits for this order and sees it open.
+    if not db.session.scalar(select(User.is_active_account).where(User.id == buyer.id)
+                             .with_for_update(read=True, key_share=True)):
+        raise CheckoutError(_("This account is closed."))
     _lock_coops(cart)
     view: CartView = load_cart_view(cart)
     if not view.groups:

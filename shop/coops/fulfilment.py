@@ -64,7 +64,12 @@ def ship_shipment(shipment: Shipment, carrier: str, tracking_no: str, now: datet
 def notify_buyer_shipped(shipment: Shipment) -> bool:
     """Email the buyer, in the order's language, that a parcel is on its way; call after the commit. A
     mail server that fails is logged: the parcel is shipped all the same, and the order page shows it."""
-    mail = shipped_mail(shipment.id)
+    try:
+        mail = shipped_mail(shipment.id)
+    except Exception:  # the parcel is shipped and committed: a mail that cannot be written must not answer 500
+        current_app.logger.exception("shipped mail for shipment %s could not be written", shipment.id)
+        db.session.rollback()
+        return False
     return mail is not None and deliver(mail)
 
 

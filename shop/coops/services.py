@@ -447,7 +447,13 @@ def add_member(coop: Cooperative, *, head_name: str, village_id: int, members_co
 def update_member(household: Household, *, head_name: str, village_id: int, members_count: int,
                   registry_code: str | None, phone: str | None, clear_phone: bool, joined_on: date,
                   propose_poor: bool, poor_since_year: int | None) -> None:
-    """Change a member household; blank registry code or phone keeps the one on file."""
+    """Change a member household; blank registry code or phone keeps the one on file. Refused once staff
+    anonymised it (re-read under a row lock: staff may have done so since the page loaded it)."""
+    db.session.scalar(select(Household).where(Household.id == household.id).with_for_update()
+                      .execution_options(populate_existing=True))
+    if household.is_anonymised:
+        raise PortalError(_("This household left the cooperative and staff erased its details; it cannot be "
+                            "changed."), "head_name")
     if db.session.get(Village, village_id) is None:
         raise PortalError(_("Please choose a village from the list."), "village_id")
     if registry_code and db.session.scalar(select(Household.id).where(

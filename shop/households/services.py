@@ -105,6 +105,9 @@ def reveal_field(household: Household, field: str, viewer_id: int) -> str:
 def edit_household(household: Household, staff_id: int, **values) -> list[str]:
     """Change the household's editable fields; log and audit the names of the changed ones (never the
     values). Return the changed names; the caller commits."""
+    # Re-read under a row lock: another staff member may have anonymised it since the page loaded it.
+    db.session.scalar(select(Household).where(Household.id == household.id).with_for_update()
+                      .execution_options(populate_existing=True))
     if household.is_anonymised:
         raise HouseholdError(_("This household was anonymised; its details can no longer be changed."), "head_name")
     if db.session.get(Village, values["village_id"]) is None:
@@ -134,7 +137,9 @@ def anonymise_household(household_id: int, staff_id: int) -> Household | None:
     ledger postings keep pointing at the same row, so every income figure and report total stays as it was.
     Return the household, or None if it was already anonymised (a double submit changes nothing). The
     caller commits."""
-    household = db.session.scalar(select(Household).where(Household.id == household_id).with_for_update())
+    # populate_existing: the view loaded the household before the lock; read it as the lock found it.
+    household = db.session.scalar(select(Household).where(Household.id == household_id).with_for_update()
+                                  .execution_options(populate_existing=True))
     if household is None or household.is_anonymised:
         return None
     household.head_name = household.pseudonym
@@ -142,6 +147,11 @@ def anonymise_household(household_id: int, staff_id: int) -> Household | None:
     if household.poor_status == "proposed":
         household.poor_status, household.poor_since_year = "none", None
     household.anonymised_at = utcnow()
+    # decide_poor_status copied the decline reason (free text about the family) into the audit trail.
+    from shop.audit.models import AuditEvent
+    db.session.execute(update(AuditEvent).where(AuditEvent.action == "poor_status_declined",
+                                                AuditEvent.target == f"household:{household.id}")
+                       .values(detail="").execution_options(synchronize_session=False))
     db.session.flush()
     log_household_access(staff_id, "anonymise", [household.id])
     record_audit("household_anonymised", f"household:{household.id}", "", staff_id)

@@ -119,16 +119,18 @@ def impact_figures() -> dict:
 
 def coop_impact(coop_id: int, today: date | None = None) -> dict:
     """A cooperative's public figures (4 queries): the villages its member households live in, how many
-    members and registered-poor members it has ("fewer than three" rule), and the income delivered to its
-    households to date and this year (the staff report's figure for the cooperative)."""
+    members and registered-poor members it has ("fewer than three" rule; a household that left, i.e. was
+    anonymised, is no longer one), and the income delivered to its households to date and this year (the
+    staff report's figure for the cooperative)."""
     today = today or utcnow().astimezone(SHOP_TZ).date()
+    current = Household.anonymised_at.is_(None)  # an anonymised household is one that left (DOMAIN.md)
     members, poor = db.session.execute(
         select(func.count(Household.id), func.count(Household.id).filter(Household.poor_status == "confirmed"))
-        .where(Household.coop_id == coop_id)).one()
+        .where(Household.coop_id == coop_id, current)).one()
     villages = db.session.execute(
         select(Village.name_zh, Village.name_en, County.name_zh, County.name_en)
         .join(County, County.id == Village.county_id)
-        .where(Village.id.in_(select(Household.village_id).where(Household.coop_id == coop_id)
+        .where(Village.id.in_(select(Household.village_id).where(Household.coop_id == coop_id, current)
                               .union(select(Cooperative.village_id).where(Cooperative.id == coop_id))))
         .order_by(County.id, Village.id)).all()
     to_date = build_income_report(IncomeFilter(coop_id=coop_id), "coop")

@@ -207,9 +207,13 @@ def _write_queued(session: Session) -> None:
         return  # a savepoint released: its mails wait for the real commit
     queued = session.info.pop(QUEUED)
     ready = session.info.setdefault(READY, [])
+    session.flush()  # the transaction's own changes: their errors are the caller's, not a mail's
     for kind, object_id, _where in queued:
         try:
-            mail = WRITERS[kind](object_id)
+            # In a savepoint: on PostgreSQL a failed statement aborts the whole transaction, and the
+            # COMMIT that follows would silently roll the payment back while the mail goes out.
+            with session.begin_nested():
+                mail = WRITERS[kind](object_id)
         except Exception:  # a mail that cannot be written must not cost the buyer the payment
             current_app.logger.exception("%s mail for %s could not be written", kind, object_id)
             continue

@@ -206,19 +206,18 @@ def lot_income(lot_id: int) -> LotIncome:
     (largest remainder, lower lot id first): summed over all lots it is exactly the ledger."""
     lines = select(Allocation.line_id).where(Allocation.lot_id == lot_id)
     allocations = db.session.execute(
-        select(Allocation.line_id, Allocation.lot_id, Allocation.units, Allocation.released_at)
-        .where(Allocation.line_id.in_(lines))).all()
+        select(Allocation.line_id, Allocation.lot_id, Allocation.units)
+        .where(Allocation.line_id.in_(lines)).order_by(Allocation.id)).all()
     if not allocations:
         return LotIncome(0, 0)
     lot_ids = {a.lot_id for a in allocations}
-    # Units each line holds of each lot now; a line whose units all went back (a restock) keeps what it took.
-    held: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    ever: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    # The units the line was split with: checkout writes one allocation per lot, a restock only releases
+    # it and writes the units kept again after it, so each (line, lot)'s first allocation is what it took.
+    # (Not what it holds now: a refund takes money from every household of the line in proportion, so a
+    # restock that gave back one lot's units leaves that lot's households their part of the rest.)
+    taken: dict[int, dict[int, int]] = defaultdict(dict)
     for a in allocations:
-        ever[a.line_id][a.lot_id] += a.units
-        if a.released_at is None:
-            held[a.line_id][a.lot_id] += a.units
-    taken = {line_id: held.get(line_id) or units for line_id, units in ever.items()}
+        taken[a.line_id].setdefault(a.lot_id, a.units)
     parts: dict[int, dict[int | None, Fraction]] = defaultdict(dict)  # lot -> household -> fraction of the lot
     for share_lot, household_id, units, received in db.session.execute(
             select(LotShare.lot_id, LotShare.household_id, LotShare.units, SupplyLot.units_received)
