@@ -38,6 +38,43 @@ def household_count(n: int, prefix: str = "households") -> dict:
     return {prefix: None if few else n, f"{prefix}_fewer_than_three": few}
 
 
+def pooled(rows: list) -> tuple[list, list]:
+    """Split report rows into those published on their own and those pooled into one "other" row, so that
+    no group of one or two households is shown, nor can be worked out by subtracting the shown rows from
+    their total: rows under three households are pooled, and while the pool holds one or two households
+    the smallest shown rows join it. Returns (shown, pooled), each in the rows' order."""
+    small = {id(r) for r in rows if r.households < MIN_SHOWN}
+    bigger = sorted((r for r in rows if id(r) not in small), key=lambda r: (r.households, r.income_fen))
+    while bigger and 0 < sum(r.households for r in rows if id(r) in small) < MIN_SHOWN:
+        small.add(id(bigger.pop(0)))
+    return [r for r in rows if id(r) not in small], [r for r in rows if id(r) in small]
+
+
+def _public_places(counties: list, villages: list, county_of: dict) -> tuple[list, list]:
+    """The counties with their household counts and the villages with their income, as published: small
+    groups pooled (see pooled()). Villages carry no household count, so counts cannot be subtracted across
+    the two levels; the villages of pooled counties are inside "Other counties" and not listed."""
+    shown, rest = pooled(counties)
+    county_rows = [{"name_zh": r.name_zh, "name_en": r.name_en, "income_fen": r.income_fen, "other": False,
+                    **household_count(r.households)} for r in shown]
+    if rest:
+        county_rows.append({"name_zh": "其他县区", "name_en": "Other counties", "other": True,
+                            "income_fen": sum(r.income_fen for r in rest),
+                            **household_count(sum(r.households for r in rest))})
+    village_rows = []
+    for county in shown:
+        mine = [v for v in villages if county_of[v.key] == county.key]
+        listed, others = pooled(mine)
+        place = {"county_zh": county.name_zh, "county_en": county.name_en}
+        village_rows += [{"name_zh": v.name_zh, "name_en": v.name_en, **place, "income_fen": v.income_fen,
+                          "other": False} for v in listed]
+        if others:
+            village_rows.append({"name_zh": "其他村", "name_en": "Other villages", **place, "other": True,
+                                 "income_fen": sum(v.income_fen for v in others)})
+    village_rows.sort(key=lambda v: -v["income_fen"])
+    return county_rows, village_rows
+
+
 def _month_list(today: date, count: int) -> list[str]:
     """The last `count` Shanghai months up to today's, oldest first (YYYY-MM)."""
     months, day = [], today.replace(day=1)
@@ -73,8 +110,8 @@ def compute_impact(now=None) -> dict:
     villages = build_income_report(everything, "village")
     poor = {row.key: row for row in build_income_report(everything, "poor").rows}
     months = income_by_month(everything)
-    where = {vid: (zh, en) for vid, zh, en in db.session.execute(
-        select(Village.id, County.name_zh, County.name_en).join(County, County.id == Village.county_id))}
+    county_of = dict(db.session.execute(select(Village.id, Village.county_id)).all())
+    county_rows, village_rows = _public_places(counties.rows, villages.rows, county_of)
 
     years: dict[int, list[int]] = {}
     for month, fen, poor_fen in months:
@@ -99,11 +136,8 @@ def compute_impact(now=None) -> dict:
         "months": [{"month": month, "income_fen": by_month.get(month, (0, 0))[0],
                     "registered_poor_income_fen": by_month.get(month, (0, 0))[1]}
                    for month in _month_list(today, MONTHS)],
-        "counties": [{"name_zh": r.name_zh, "name_en": r.name_en, "income_fen": r.income_fen,
-                      **household_count(r.households)} for r in counties.rows],
-        "villages": [{"name_zh": r.name_zh, "name_en": r.name_en, "county_zh": where[r.key][0],
-                      "county_en": where[r.key][1], "income_fen": r.income_fen, **household_count(r.households)}
-                     for r in villages.rows],
+        "counties": county_rows,
+        "villages": village_rows,
         "top_products": _top_products(TOP_PRODUCTS),
     }
 

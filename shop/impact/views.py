@@ -12,7 +12,10 @@ bp = Blueprint("impact", __name__)
 
 
 def pick(row: dict, field: str) -> str:
-    """row["<field>_en"] or row["<field>_zh"] for the current language, falling back to Chinese."""
+    """row["<field>_en"] or row["<field>_zh"] for the current language, falling back to Chinese; the pooled
+    rows' names in the current language."""
+    if field == "name" and row.get("other"):
+        return _("Other villages") if "county_zh" in row else _("Other counties")
     return row.get(f"{field}_{lang()}") or row.get(f"{field}_zh") or ""
 
 
@@ -34,8 +37,7 @@ def impact_charts(figures: dict) -> dict:
                              for m in figures["months"]], format_fen),
         "counties": hbar_chart(_("By county"), [(pick(c, "name"), c["income_fen"], households_text(c))
                                                 for c in figures["counties"]], format_fen),
-        "villages": hbar_chart(_("By village"), [(pick(v, "name"), v["income_fen"],
-                                                  f"{pick(v, 'county')} · {households_text(v)}")
+        "villages": hbar_chart(_("By village"), [(pick(v, "name"), v["income_fen"], pick(v, "county"))
                                                  for v in figures["villages"]], format_fen),
         "products": hbar_chart(_("Products that delivered the most household income"),
                                [(pick(p, "name"), p["income_fen"], pick(p, "coop"))

@@ -48,13 +48,22 @@ def test_counties_villages_and_households_reached_equal_the_oracle(world):
         {k: fen for k, (fen, *_rest) in counties.items()}
     villages, *_ = expected(facts, IncomeFilter(), "village")
     by_name = {v.name_zh: v.id for v in world.villages}
-    shown = {by_name[v["name_zh"]]: v for v in figures["villages"]}
-    assert {k: v["income_fen"] for k, v in shown.items()} == {k: fen for k, (fen, *_rest) in villages.items()}
-    for key, (_fen, _poor, count, _shares) in villages.items():
-        row = shown[key]
-        assert row["households_fewer_than_three"] == (count < 3)
-        assert row["households"] == (None if count < 3 else count)
-    assert any(v["households_fewer_than_three"] for v in figures["villages"])  # the world has one such village
+    county_of = {v.id: v.county.name_zh for v in world.villages}
+    listed = [v for v in figures["villages"] if not v["other"]]
+    # A village is listed on its own only with three households or more, its income the ledger's.
+    assert {by_name[v["name_zh"]]: v["income_fen"] for v in listed} == \
+        {by_name[v["name_zh"]]: villages[by_name[v["name_zh"]]][0] for v in listed}
+    assert all(villages[by_name[v["name_zh"]]][2] >= 3 for v in listed)
+    small = [k for k, (_fen, _poor, count, _shares) in villages.items() if count < 3]
+    assert small and not {by_name[v["name_zh"]] for v in listed} & set(small)  # the world has one such village
+    # No village carries a household count (so none can be subtracted), and each county's villages, its
+    # "other villages" included, add up to the county.
+    assert not any("households" in v for v in figures["villages"])
+    for county in figures["counties"]:
+        mine = [v["income_fen"] for v in figures["villages"] if v["county_zh"] == county["name_zh"]]
+        assert sum(mine) == county["income_fen"]
+        assert {county_of[by_name[v["name_zh"]]] for v in listed if v["county_zh"] == county["name_zh"]} <= \
+            {county["name_zh"]}
     assert sum(v["income_fen"] for v in figures["villages"]) == figures["total"]["income_fen"]
 
 
