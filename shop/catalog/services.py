@@ -25,6 +25,7 @@ class ProductCard:
     thumb: str | None
     min_price_fen: int | None
     sold_out: bool
+    coop_id: int = 0  # which cooperative's changes make a cached page showing this card render again
 
 
 def list_categories() -> list[Category]:
@@ -68,7 +69,7 @@ def product_cards(products: list[Product]) -> list[ProductCard]:
             county=l10n(p.origin_village.county, "name"),
             thumb=p.images[0].thumb_filename if p.images else None,
             min_price_fen=min((v.price_fen for v in variants), default=None),
-            sold_out=not any(stock.get(v.id, 0) > 0 for v in variants)))
+            sold_out=not any(stock.get(v.id, 0) > 0 for v in variants), coop_id=p.coop_id))
     return cards
 
 
@@ -292,6 +293,12 @@ class ProductPage:
     households_count: int
     related: list[ProductCard]
     villages: tuple[str, ...] = ()  # where the units on sale come from, each once
+    coop_id: int = 0
+
+    @property
+    def coop_ids(self) -> set[int]:
+        """The cooperatives this page shows (its own and its related products'), for the page cache."""
+        return {self.coop_id, *(card.coop_id for card in self.related)}
 
     @property
     def headline_split(self) -> MoneySplit | None:
@@ -381,7 +388,7 @@ def get_product_page(slug: str) -> ProductPage | None:
         lots=sorted((LotView(names[lot.variant_id], lot.harvested_on, lot.trace_code, lot_villages[lot.id])
                      for lot in lots), key=lambda lot: (lot.harvested_on, lot.trace_code), reverse=True),
         households_count=len(households), related=list_related_cards(product),
-        villages=tuple(dict.fromkeys(v for lot in lots for v in lot_villages[lot.id])))
+        villages=tuple(dict.fromkeys(v for lot in lots for v in lot_villages[lot.id])), coop_id=product.coop_id)
 
 
 # --- Cooperative pages --------------------------------------------------------------------
@@ -409,6 +416,7 @@ class CoopProfile:
     has_more: bool
     images: list[ImageView] = field(default_factory=list)
     impact: dict = field(default_factory=dict)  # shop.impact.services.coop_impact: counts and income only
+    coop_id: int = 0
 
 
 def _sellable_count():
@@ -444,4 +452,5 @@ def get_coop_profile(slug: str) -> CoopProfile | None:
               for i in db.session.scalars(select(CoopImage).where(CoopImage.coop_id == coop.id)
                                           .order_by(CoopImage.position, CoopImage.id))]
     return CoopProfile(coop.slug, l10n(coop, "name"), l10n(coop.village.county, "name"), l10n(coop.village, "name"),
-                       story, cards[:COOP_PAGE_PRODUCTS], len(cards) > COOP_PAGE_PRODUCTS, images, coop_impact(coop.id))
+                       story, cards[:COOP_PAGE_PRODUCTS], len(cards) > COOP_PAGE_PRODUCTS, images, coop_impact(coop.id),
+                       coop.id)
