@@ -117,8 +117,9 @@ def serve_from_cache():
 
 
 def _store(state: Pending, response: Response, body: bytes) -> None:
-    if response.status_code != 200 or response.mimetype != "text/html" or session.modified \
-            or set(session.keys()) - VISITOR_KEYS:
+    # The body depends on nothing of the session but the language (in the key); Flask-Login marking a session
+    # not fresh does not matter, a flash message or a user signed in during the request does.
+    if response.status_code != 200 or response.mimetype != "text/html" or set(session.keys()) - VISITOR_KEYS:
         return
     depends = {EPOCH} | ({ALL} if request.endpoint in LISTS_ALL or not state.depends else state.depends)
     try:
@@ -146,8 +147,11 @@ def finish(response: Response) -> Response:
         g.pop(field_name, None)
         response.set_data(body.replace(MARKER.encode(), generate_csrf().encode()))
         response.headers["Cache-Control"] = "private, no-cache"
-    elif response.status_code == 200 and not session.modified:
-        response.headers["Cache-Control"] = f"public, max-age={int(current_app.config.get('PAGE_CACHE_MAX_AGE', 30))}"
+    elif response.status_code == 200:
+        # A response that sets a cookie is never for shared caches.
+        public = "private, no-cache" if session.modified else "public"
+        response.headers["Cache-Control"] = f"{public}, max-age={int(current_app.config.get('PAGE_CACHE_MAX_AGE', 30))}" \
+            if not session.modified else public
         response.set_etag(hashlib.sha256(body).hexdigest()[:32])
         response.make_conditional(request)
     response.vary.update(("Accept-Language", "Cookie"))

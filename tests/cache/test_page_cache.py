@@ -143,3 +143,18 @@ def test_with_redis_every_worker_shares_the_pages(app, world, page_cache, monkey
     count, resp = queries(app, app.test_client(), url, headers=EN)
     assert count > 0 and "72.00" in resp.get_data(as_text=True)
     assert queries(app, app.test_client(), f"/products/{world.product_b}", headers=EN)[1].status_code == 200
+
+
+def test_static_files_are_versioned_and_kept_a_year(app, world):
+    page = app.test_client().get("/products", headers=EN).get_data(as_text=True)
+    href = re.search(r'href="(/static/css/shop\.css\?v=([0-9a-f]{12}))"', page)
+    assert href, "the style sheet's address carries its version"
+    with open(f"{app.static_folder}/css/shop.css", "rb") as f:
+        import hashlib
+        assert hashlib.sha256(f.read()).hexdigest()[:12] == href.group(2)
+    client = app.test_client()
+    current = client.get(href.group(1))
+    assert current.status_code == 200 and current.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    for url in ("/static/css/shop.css", "/static/css/shop.css?v=000000000000"):  # no or an old version
+        resp = client.get(url)
+        assert resp.status_code == 200 and "immutable" not in resp.headers.get("Cache-Control", ""), url
