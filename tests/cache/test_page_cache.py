@@ -153,8 +153,9 @@ def test_static_files_are_versioned_and_kept_a_year(app, world):
         import hashlib
         assert hashlib.sha256(f.read()).hexdigest()[:12] == href.group(2)
     client = app.test_client()
-    current = client.get(href.group(1))
-    assert current.status_code == 200 and current.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    with client.get(href.group(1)) as current:
+        assert current.status_code == 200
+        assert current.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     for url in ("/static/css/shop.css", "/static/css/shop.css?v=000000000000"):  # no or an old version
-        resp = client.get(url)
-        assert resp.status_code == 200 and "immutable" not in resp.headers.get("Cache-Control", ""), url
+        with client.get(url) as resp:
+            assert resp.status_code == 200 and "immutable" not in resp.headers.get("Cache-Control", ""), url
