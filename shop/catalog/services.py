@@ -3,8 +3,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from shop.catalog.models import Category, Product, Variant
 from shop.coops.models import CoopImage, Cooperative
@@ -49,10 +49,23 @@ def stock_by_variant(variant_ids: list[int]) -> dict[int, int]:
     return {vid: int(total or 0) for vid, total in rows}
 
 
+# A cooperative's columns no public page shows: left unread (the bank account is encrypted, and decrypting it
+# for every product card cost time for nothing).
+PRIVATE_COOP_COLUMNS = (Cooperative.registration_no, Cooperative.contact_name, Cooperative.contact_phone,
+                        Cooperative.contact_email, Cooperative.products_summary, Cooperative.rejection_reason,
+                        Cooperative.payout_method, Cooperative.stripe_account_id, Cooperative.bank_name,
+                        Cooperative.bank_account_name, Cooperative.bank_account_no)
+
+
+def public_coop_columns(path=None):
+    """Loader options that skip PRIVATE_COOP_COLUMNS, on a relationship path or the selected cooperative."""
+    return [(path.defer(c) if path is not None else defer(c)) for c in PRIVATE_COOP_COLUMNS]
+
+
 def with_card_data(stmt):
     """Eager-load what a product card shows."""
     return stmt.options(
-        joinedload(Product.coop),
+        *public_coop_columns(joinedload(Product.coop)),
         joinedload(Product.origin_village).joinedload(Village.county),
         selectinload(Product.variants), selectinload(Product.images))
 
@@ -83,7 +96,7 @@ def list_featured_cards(limit: int = 8) -> list[ProductCard]:
 def list_approved_coops() -> list[Cooperative]:
     """Approved cooperatives with their village and county."""
     stmt = (select(Cooperative).where(Cooperative.status == "approved")
-            .options(joinedload(Cooperative.village).joinedload(Village.county))
+            .options(joinedload(Cooperative.village).joinedload(Village.county), *public_coop_columns())
             .order_by(Cooperative.id))
     return list(db.session.scalars(stmt))
 
@@ -153,13 +166,18 @@ class CatalogPage:
 
 
 def load_filter_choices() -> FilterChoices:
-    """Load the categories, counties and approved cooperatives a buyer can filter by."""
-    counties = db.session.execute(select(County.slug, County.name_zh, County.name_en).order_by(County.id))
-    coops = db.session.execute(select(Cooperative.slug, Cooperative.name_zh, Cooperative.name_en)
-                               .where(Cooperative.status == "approved").order_by(Cooperative.id))
-    return FilterChoices(categories=[(c.slug, l10n(c, "name")) for c in list_categories()],
-                         counties=[(c.slug, l10n(c, "name")) for c in counties],
-                         coops=[(c.slug, l10n(c, "name")) for c in coops])
+    """Load the categories, counties and approved cooperatives a buyer can filter by, in one query."""
+    def part(kind: int, model, position, *where):
+        return select(literal(kind).label("kind"), position.label("position"), model.id.label("id"),
+                      model.slug.label("slug"), model.name_zh.label("name_zh"),
+                      model.name_en.label("name_en")).where(*where)
+
+    stmt = union_all(part(0, Category, Category.position), part(1, County, literal(0)),
+                     part(2, Cooperative, literal(0), Cooperative.status == "approved"))
+    menus: tuple[list, list, list] = ([], [], [])
+    for row in db.session.execute(stmt.order_by("kind", "position", "id")):
+        menus[row.kind].append((row.slug, l10n(row, "name")))
+    return FilterChoices(*menus)
 
 
 def escape_like(term: str) -> str:
@@ -428,7 +446,7 @@ def _sellable_count():
 def list_coop_summaries() -> list[CoopSummary]:
     """Approved cooperatives with where they are and how many products they sell, in one query."""
     stmt = (select(Cooperative, _sellable_count()).where(Cooperative.status == "approved")
-            .options(joinedload(Cooperative.village).joinedload(Village.county))
+            .options(joinedload(Cooperative.village).joinedload(Village.county), *public_coop_columns())
             .order_by(Cooperative.id))
     return [CoopSummary(c.slug, l10n(c, "name"), l10n(c.village.county, "name"), l10n(c.village, "name"), count)
             for c, count in db.session.execute(stmt).unique()]
@@ -441,7 +459,7 @@ def get_coop_profile(slug: str) -> CoopProfile | None:
 
     coop = db.session.scalars(
         select(Cooperative).where(Cooperative.slug == slug, Cooperative.status == "approved")
-        .options(joinedload(Cooperative.village).joinedload(Village.county))).first()
+        .options(joinedload(Cooperative.village).joinedload(Village.county), *public_coop_columns())).first()
     if coop is None:
         return None
     stmt = with_card_data(sellable_products().where(Product.coop_id == coop.id)
