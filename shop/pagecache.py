@@ -78,7 +78,9 @@ def is_cacheable_visitor() -> bool:
 
 def page_key() -> str:
     query = urlencode(sorted(request.args.items(multi=True)))
-    text = f"{lang()}|{request.path}|{query}"
+    # The host too: a page rendered for one host name never answers another (links in trace pages' QR codes
+    # fall back to the request's host in a development shop configured without TRUSTED_HOSTS).
+    text = f"{lang()}|{request.host}|{request.path}|{query}"
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
@@ -148,12 +150,12 @@ def finish(response: Response) -> Response:
         response.set_data(body.replace(MARKER.encode(), generate_csrf().encode()))
         response.headers["Cache-Control"] = "private, no-cache"
     elif response.status_code == 200:
-        # A response that sets a cookie is never for shared caches.
-        public = "private, no-cache" if session.modified else "public"
-        response.headers["Cache-Control"] = f"{public}, max-age={int(current_app.config.get('PAGE_CACHE_MAX_AGE', 30))}" \
-            if not session.modified else public
+        # A response that sets a cookie (Flask-Login marking an old session not fresh) is not for shared caches.
+        response.headers["Cache-Control"] = "private, no-cache" if session.modified else \
+            f"public, max-age={int(current_app.config.get('PAGE_CACHE_MAX_AGE', 30))}"
         response.set_etag(hashlib.sha256(body).hexdigest()[:32])
         response.make_conditional(request)
+        response.headers.pop("Date", None)  # make_conditional adds one; the server sends its own
     response.vary.update(("Accept-Language", "Cookie"))
     return response
 
