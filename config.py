@@ -66,6 +66,13 @@ class Config:
     # How long the public impact figures (/impact, /impact.json) are cached: in Redis with REDIS_URL, else
     # in each process. 0 computes them on every request.
     IMPACT_CACHE_SECONDS = _int("IMPACT_CACHE_SECONDS", 300)
+    # Public pages for visitors who are not signed in (shop/pagecache.py): kept this long in Redis with
+    # REDIS_URL (changes render them again at once), else at most PAGE_CACHE_LOCAL_SECONDS in each process
+    # (a change made by another process shows after that long). Browsers may keep a page PAGE_CACHE_MAX_AGE
+    # seconds. PAGE_CACHE_SECONDS=0 switches the page cache off.
+    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 300)
+    PAGE_CACHE_LOCAL_SECONDS = _int("PAGE_CACHE_LOCAL_SECONDS", 30)
+    PAGE_CACHE_MAX_AGE = _int("PAGE_CACHE_MAX_AGE", 30)
     # Finished orders' shipping addresses are removed this long after the order (orders purge-addresses).
     ADDRESS_RETENTION_DAYS = _int("ADDRESS_RETENTION_DAYS", 3 * 365)
     # Host names the shop answers to (comma-separated). Links in e-mails and QR codes use PUBLIC_BASE_URL
@@ -88,6 +95,7 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = ""
     MAIL_SERVER = ""
     IMPACT_CACHE_SECONDS = 0  # every test sees its own data; the cache tests switch it on
+    PAGE_CACHE_SECONDS = 0  # tables are emptied between tests behind the ORM's back; tests/cache switches it on
 
 
 class ProductionConfig(Config):

@@ -30,6 +30,7 @@ def main(n: int) -> None:
         SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
         UPLOAD_DIR = f"{tmp}/uploads"
         RATELIMIT_ENABLED = False
+        PAGE_CACHE_SECONDS = 0  # the uncached path: bench/page_cache.py measures the cache
 
     app = create_app(Cfg)
     with app.app_context():

@@ -18,7 +18,7 @@ def create_app(config: str | type | None = None) -> Flask:
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
     os.makedirs(app.instance_path, exist_ok=True)
 
-    from shop import extensions, i18n, logs, models, money, outage, proxy, security, web  # noqa: F401 - models: tables
+    from shop import assets, extensions, i18n, logs, models, money, outage, pagecache, proxy, security, web  # noqa: F401 - models: tables
     from shop.extensions import babel, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -27,6 +27,6 @@ def create_app(config: str | type | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
-    for part in (money, i18n, web, proxy, logs, security, outage):
+    for part in (money, i18n, web, proxy, logs, security, outage, pagecache, assets):
         part.init_app(app)
     return app

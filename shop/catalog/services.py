@@ -3,8 +3,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, literal, or_, select, union_all
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from shop.catalog.models import Category, Product, Variant
 from shop.coops.models import CoopImage, Cooperative
@@ -25,6 +25,7 @@ class ProductCard:
     thumb: str | None
     min_price_fen: int | None
     sold_out: bool
+    coop_id: int = 0  # which cooperative's changes make a cached page showing this card render again
 
 
 def list_categories() -> list[Category]:
@@ -48,10 +49,23 @@ def stock_by_variant(variant_ids: list[int]) -> dict[int, int]:
     return {vid: int(total or 0) for vid, total in rows}
 
 
+# A cooperative's columns no public page shows: left unread (the bank account is encrypted, and decrypting it
+# for every product card cost time for nothing).
+PRIVATE_COOP_COLUMNS = (Cooperative.registration_no, Cooperative.contact_name, Cooperative.contact_phone,
+                        Cooperative.contact_email, Cooperative.products_summary, Cooperative.rejection_reason,
+                        Cooperative.payout_method, Cooperative.stripe_account_id, Cooperative.bank_name,
+                        Cooperative.bank_account_name, Cooperative.bank_account_no)
+
+
+def public_coop_columns(path=None):
+    """Loader options that skip PRIVATE_COOP_COLUMNS, on a relationship path or the selected cooperative."""
+    return [(path.defer(c) if path is not None else defer(c)) for c in PRIVATE_COOP_COLUMNS]
+
+
 def with_card_data(stmt):
     """Eager-load what a product card shows."""
     return stmt.options(
-        joinedload(Product.coop),
+        *public_coop_columns(joinedload(Product.coop)),
         joinedload(Product.origin_village).joinedload(Village.county),
         selectinload(Product.variants), selectinload(Product.images))
 
@@ -68,7 +82,7 @@ def product_cards(products: list[Product]) -> list[ProductCard]:
             county=l10n(p.origin_village.county, "name"),
             thumb=p.images[0].thumb_filename if p.images else None,
             min_price_fen=min((v.price_fen for v in variants), default=None),
-            sold_out=not any(stock.get(v.id, 0) > 0 for v in variants)))
+            sold_out=not any(stock.get(v.id, 0) > 0 for v in variants), coop_id=p.coop_id))
     return cards
 
 
@@ -82,7 +96,7 @@ def list_featured_cards(limit: int = 8) -> list[ProductCard]:
 def list_approved_coops() -> list[Cooperative]:
     """Approved cooperatives with their village and county."""
     stmt = (select(Cooperative).where(Cooperative.status == "approved")
-            .options(joinedload(Cooperative.village).joinedload(Village.county))
+            .options(joinedload(Cooperative.village).joinedload(Village.county), *public_coop_columns())
             .order_by(Cooperative.id))
     return list(db.session.scalars(stmt))
 
@@ -152,13 +166,18 @@ class CatalogPage:
 
 
 def load_filter_choices() -> FilterChoices:
-    """Load the categories, counties and approved cooperatives a buyer can filter by."""
-    counties = db.session.execute(select(County.slug, County.name_zh, County.name_en).order_by(County.id))
-    coops = db.session.execute(select(Cooperative.slug, Cooperative.name_zh, Cooperative.name_en)
-                               .where(Cooperative.status == "approved").order_by(Cooperative.id))
-    return FilterChoices(categories=[(c.slug, l10n(c, "name")) for c in list_categories()],
-                         counties=[(c.slug, l10n(c, "name")) for c in counties],
-                         coops=[(c.slug, l10n(c, "name")) for c in coops])
+    """Load the categories, counties and approved cooperatives a buyer can filter by, in one query."""
+    def part(kind: int, model, position, *where):
+        return select(literal(kind).label("kind"), position.label("position"), model.id.label("id"),
+                      model.slug.label("slug"), model.name_zh.label("name_zh"),
+                      model.name_en.label("name_en")).where(*where)
+
+    stmt = union_all(part(0, Category, Category.position), part(1, County, literal(0)),
+                     part(2, Cooperative, literal(0), Cooperative.status == "approved"))
+    menus: tuple[list, list, list] = ([], [], [])
+    for row in db.session.execute(stmt.order_by("kind", "position", "id")):
+        menus[row.kind].append((row.slug, l10n(row, "name")))
+    return FilterChoices(*menus)
 
 
 def escape_like(term: str) -> str:
@@ -292,6 +311,12 @@ class ProductPage:
     households_count: int
     related: list[ProductCard]
     villages: tuple[str, ...] = ()  # where the units on sale come from, each once
+    coop_id: int = 0
+
+    @property
+    def coop_ids(self) -> set[int]:
+        """The cooperatives this page shows (its own and its related products'), for the page cache."""
+        return {self.coop_id, *(card.coop_id for card in self.related)}
 
     @property
     def headline_split(self) -> MoneySplit | None:
@@ -381,7 +406,7 @@ def get_product_page(slug: str) -> ProductPage | None:
         lots=sorted((LotView(names[lot.variant_id], lot.harvested_on, lot.trace_code, lot_villages[lot.id])
                      for lot in lots), key=lambda lot: (lot.harvested_on, lot.trace_code), reverse=True),
         households_count=len(households), related=list_related_cards(product),
-        villages=tuple(dict.fromkeys(v for lot in lots for v in lot_villages[lot.id])))
+        villages=tuple(dict.fromkeys(v for lot in lots for v in lot_villages[lot.id])), coop_id=product.coop_id)
 
 
 # --- Cooperative pages --------------------------------------------------------------------
@@ -409,6 +434,7 @@ class CoopProfile:
     has_more: bool
     images: list[ImageView] = field(default_factory=list)
     impact: dict = field(default_factory=dict)  # shop.impact.services.coop_impact: counts and income only
+    coop_id: int = 0
 
 
 def _sellable_count():
@@ -420,7 +446,7 @@ def _sellable_count():
 def list_coop_summaries() -> list[CoopSummary]:
     """Approved cooperatives with where they are and how many products they sell, in one query."""
     stmt = (select(Cooperative, _sellable_count()).where(Cooperative.status == "approved")
-            .options(joinedload(Cooperative.village).joinedload(Village.county))
+            .options(joinedload(Cooperative.village).joinedload(Village.county), *public_coop_columns())
             .order_by(Cooperative.id))
     return [CoopSummary(c.slug, l10n(c, "name"), l10n(c.village.county, "name"), l10n(c.village, "name"), count)
             for c, count in db.session.execute(stmt).unique()]
@@ -433,7 +459,7 @@ def get_coop_profile(slug: str) -> CoopProfile | None:
 
     coop = db.session.scalars(
         select(Cooperative).where(Cooperative.slug == slug, Cooperative.status == "approved")
-        .options(joinedload(Cooperative.village).joinedload(Village.county))).first()
+        .options(joinedload(Cooperative.village).joinedload(Village.county), *public_coop_columns())).first()
     if coop is None:
         return None
     stmt = with_card_data(sellable_products().where(Product.coop_id == coop.id)
@@ -444,4 +470,5 @@ def get_coop_profile(slug: str) -> CoopProfile | None:
               for i in db.session.scalars(select(CoopImage).where(CoopImage.coop_id == coop.id)
                                           .order_by(CoopImage.position, CoopImage.id))]
     return CoopProfile(coop.slug, l10n(coop, "name"), l10n(coop.village.county, "name"), l10n(coop.village, "name"),
-                       story, cards[:COOP_PAGE_PRODUCTS], len(cards) > COOP_PAGE_PRODUCTS, images, coop_impact(coop.id))
+                       story, cards[:COOP_PAGE_PRODUCTS], len(cards) > COOP_PAGE_PRODUCTS, images, coop_impact(coop.id),
+                       coop.id)

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from shop.catalog.forms import ProductFilterForm
 from shop.catalog.services import (get_coop_profile, get_product_page, list_coop_summaries, load_filter_choices,
                                    search_products)
+from shop.pagecache import depends_on_coops
 from shop.trace.services import find_trace_code
 
 bp = Blueprint("catalog", __name__)
@@ -26,6 +27,7 @@ def product(slug: str):
     page = get_product_page(slug)
     if page is None:
         abort(404)
+    depends_on_coops(*page.coop_ids)
     return render_template("catalog/product.html", product=page)
 
 
@@ -39,4 +41,5 @@ def coop(slug: str):
     profile = get_coop_profile(slug)
     if profile is None:
         abort(404)
+    depends_on_coops(profile.coop_id)
     return render_template("catalog/coop.html", coop=profile)

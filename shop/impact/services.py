@@ -17,7 +17,7 @@ from shop.catalog.models import Product, Variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.households.models import Household
-from shop.impact.cache import cached
+from shop.cache import cached
 from shop.ledger.models import LedgerPosting as P
 from shop.orders.models import OrderLine
 from shop.places.models import County, Village

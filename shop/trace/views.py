@@ -3,6 +3,7 @@ an order, or the search box. Works without JavaScript."""
 from flask import Blueprint, render_template
 from flask_babel import lazy_gettext as _l
 
+from shop.pagecache import depends_on_coops
 from shop.trace.services import get_trace_page, shipment_lot_codes, trace_date, trace_qr
 from shop.web import render_error
 
@@ -20,4 +21,5 @@ def lot(code: str):
     page = get_trace_page(code)
     if page is None:
         return render_error(404, NOT_FOUND)
+    depends_on_coops(page.lot.variant.product.coop_id)
     return render_template("trace/lot.html", page=page)

@@ -7,7 +7,7 @@ from tests.catalog.catalog_builders import EN, add_image, add_variant
 from tests.factories import add_lot, make_category, make_coop, make_household, make_product
 from tests.querycount import count_queries
 
-CATALOGUE_BUDGET = 8  # filter menus 3, count 1, page 1, variants 1, photos 1, stock 1
+CATALOGUE_BUDGET = 6  # filter menus 1, count 1, page 1, variants 1, photos 1, stock 1
 PRODUCT_BUDGET = 10  # product 1, variants 1, photos 1, lots 1, shares 1, lots' villages 1, related 1 + 3 for their cards
 COOP_LIST_BUDGET = 1
 COOP_PAGE_BUDGET = 10  # coop 1, products 1, variants 1, photos 1, stock 1; coop photos 1, member counts 1,

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from shop.extensions import db
 from shop.households.models import Household
-from shop.impact import cache
+from shop import cache
 from shop.impact.services import CACHE_KEY, compute_impact
 from shop.money import format_fen
 from tests.querycount import count_queries
