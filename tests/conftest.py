@@ -1,6 +1,10 @@
 """Fixtures: one migrated database per run (SQLite, or PostgreSQL with TEST_DATABASE_URL),
 emptied after every test; the app; a test client; an app context for service tests."""
 import os
+import shutil
+import socket
+import subprocess
+import time
 import uuid
 from contextlib import contextmanager
 
@@ -135,3 +139,42 @@ def needs_postgres(database_url):
         if IN_CI and os.environ.get("SHOP_SUITE") == "postgres":
             pytest.fail("CI: PostgreSQL suite is running without PostgreSQL")
         pytest.skip("needs PostgreSQL (set TEST_DATABASE_URL)")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (yet)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def outbox(app):
+    """The mails the app sent during the test (app.testing keeps them in app.extensions["outbox"])."""
+    box = app.extensions.setdefault("outbox", [])
+    box.clear()
+    yield box
+    box.clear()
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A redis-server of the test's own on a free port (skipped where none is installed)."""
+    server = shutil.which("redis-server")
+    if not server:
+        pytest.skip("needs redis-server")
+    import redis
+
+    port = free_port()
+    proc = subprocess.Popen([server, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(50):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.1)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)

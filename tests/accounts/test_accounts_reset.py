@@ -16,13 +16,6 @@ NEW_PASSWORD = "a-brand-new-pass-7"
 SAME_ANSWER = "If an account exists for that email, we have sent it a link"
 
 
-@pytest.fixture
-def outbox(app):
-    box = app.extensions.setdefault("outbox", [])
-    box.clear()
-    yield box
-    box.clear()
-
 
 def reset_link(message) -> str:
     return re.search(r"http://localhost(/account/reset-password/\S+)", message.get_content()).group(1)

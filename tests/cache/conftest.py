@@ -1,9 +1,5 @@
 """The page cache switched on (it is off in TestConfig, because tables are emptied between tests behind the
 ORM's back), a world of two cooperatives, and a Redis server when one is installed."""
-import shutil
-import socket
-import subprocess
-import time
 from dataclasses import dataclass
 
 import pytest
@@ -12,6 +8,7 @@ from sqlalchemy import select
 from shop import cache
 from shop.extensions import db
 from shop.supply.models import SupplyLot
+from tests.conftest import free_port
 from tests.factories import make_category, make_coop, make_household, make_product
 
 
@@ -56,34 +53,6 @@ def world(app) -> World:
     return w
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def dead_redis_url() -> str:
-    return f"redis://127.0.0.1:{_free_port()}/0"  # nobody listens
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if not server:
-        pytest.skip("needs redis-server")
-    import redis
-
-    port = _free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    for _ in range(50):
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    return f"redis://127.0.0.1:{free_port()}/0"  # nobody listens

@@ -4,9 +4,6 @@ budget."""
 import html
 import json
 import re
-import shutil
-import socket
-import subprocess
 import time
 from pathlib import Path
 
@@ -18,6 +15,7 @@ from shop.households.models import Household
 from shop import cache
 from shop.impact.services import CACHE_KEY, compute_impact
 from shop.money import format_fen
+from tests.conftest import free_port
 from tests.querycount import count_queries
 from tests.reports.income_world import IncomeWorld, add_households
 
@@ -157,33 +155,6 @@ def test_cache_off_computes_every_time(app, world, client, monkeypatch):
     assert statements
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def redis_url(tmp_path):
-    server = shutil.which("redis-server")
-    if not server:
-        pytest.skip("needs redis-server")
-    port = _free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    import redis
-
-    for _ in range(50):
-        try:
-            redis.Redis.from_url(url).ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
-
 
 def test_with_redis_the_figures_are_shared_through_it(app, world, client, cache_on, monkeypatch, redis_url):
     import redis
@@ -202,7 +173,7 @@ def test_with_redis_the_figures_are_shared_through_it(app, world, client, cache_
 
 
 def test_redis_down_computes_directly(app, world, client, cache_on, monkeypatch):
-    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{_free_port()}/0")  # nobody listens
+    monkeypatch.setitem(app.config, "REDIS_URL", f"redis://127.0.0.1:{free_port()}/0")  # nobody listens
     resp = client.get("/impact.json")
     assert resp.status_code == 200
     with app.app_context():

@@ -13,13 +13,6 @@ from tests.factories import make_address, make_cart, make_coop, make_household, 
 from tests.payments.conftest import fake_stripe, stripe_server  # noqa: F401 - fixtures for the webhook tests
 
 
-@pytest.fixture
-def outbox(app):
-    box = app.extensions.setdefault("outbox", [])
-    box.clear()
-    yield box
-    box.clear()
-
 
 @dataclass
 class Placed:

@@ -9,13 +9,6 @@ from tests.accounts.helpers import create_user
 from tests.security.settings import PRODUCTION_ENV
 
 
-@pytest.fixture
-def outbox(app):
-    box = app.extensions.setdefault("outbox", [])
-    box.clear()
-    yield box
-    box.clear()
-
 
 def _token(message) -> str:
     link = next(line for line in message.get_content().splitlines() if "/reset-password/" in line)
