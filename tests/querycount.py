@@ -17,3 +17,16 @@ def count_queries(engine):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+def page_queries(app, client, url: str, headers: dict | None = None) -> int:
+    """How many statements a warm GET of the page sends (the first request may open connections)."""
+    from shop.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    client.get(url, headers=headers)
+    with count_queries(engine) as statements:
+        resp = client.get(url, headers=headers)
+    assert resp.status_code == 200, url
+    return len(statements)

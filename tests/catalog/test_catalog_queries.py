@@ -5,7 +5,7 @@ from shop.coops.models import Cooperative
 from shop.extensions import db
 from tests.catalog.catalog_builders import EN, add_image, add_variant
 from tests.factories import add_lot, make_category, make_coop, make_household, make_product
-from tests.querycount import count_queries
+from tests.querycount import page_queries
 
 CATALOGUE_BUDGET = 6  # filter menus 1, count 1, page 1, variants 1, photos 1, stock 1
 PRODUCT_BUDGET = 10  # product 1, variants 1, photos 1, lots 1, shares 1, lots' villages 1, related 1 + 3 for their cards
@@ -28,13 +28,7 @@ def _add_products(app, count: int, coop_slug: str | None = None) -> str:
 
 
 def _queries(app, client, url: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    client.get(url, headers=EN)  # warm up: the first request may open connections
-    with count_queries(engine) as statements:
-        resp = client.get(url, headers=EN)
-    assert resp.status_code == 200, url
-    return len(statements)
+    return page_queries(app, client, url, EN)
 
 
 def test_catalogue_costs_the_same_for_5_and_50_products(app, client):

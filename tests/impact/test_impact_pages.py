@@ -16,7 +16,7 @@ from shop import cache
 from shop.impact.services import CACHE_KEY, compute_impact
 from shop.money import format_fen
 from tests.conftest import free_port
-from tests.querycount import count_queries
+from tests.querycount import count_queries, page_queries
 from tests.reports.income_world import IncomeWorld, add_households
 
 EN = {"Accept-Language": "en"}
@@ -182,13 +182,7 @@ def test_redis_down_computes_directly(app, world, client, cache_on, monkeypatch)
 
 
 def _queries(app, client, url: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    client.get(url, headers=EN)
-    with count_queries(engine) as statements:
-        resp = client.get(url, headers=EN)
-    assert resp.status_code == 200, url
-    return len(statements)
+    return page_queries(app, client, url, EN)
 
 
 def test_impact_pages_cost_the_same_however_many_households(app, world, client):

@@ -13,7 +13,7 @@ from shop.trace.services import qr_svg, trace_url
 from tests.catalog.catalog_builders import add_variant
 from tests.factories import add_lot, log_in, make_coop, make_household, make_product, make_user, quick_user
 from tests.ledger.ledger_world import Walnuts, buy
-from tests.querycount import count_queries
+from tests.querycount import page_queries
 
 EN = {"Accept-Language": "en"}
 TRACE_BUDGET = 7  # lot 1, household counts 1, villages 1, units sold 1, income 3 (allocations, shares, postings)
@@ -117,13 +117,7 @@ def test_product_and_order_pages_link_the_lots_trace_pages(app, client):
 
 
 def _queries(app, client, url: str) -> int:
-    with app.app_context():
-        engine = db.engine
-    client.get(url, headers=EN)
-    with count_queries(engine) as statements:
-        resp = client.get(url, headers=EN)
-    assert resp.status_code == 200, url
-    return len(statements)
+    return page_queries(app, client, url, EN)
 
 
 def test_the_trace_page_costs_the_same_for_one_sale_and_many(app, client):
