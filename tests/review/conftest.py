@@ -1,2 +1,2 @@
 """Review tests: reuse the order mail fixtures (outbox, Stripe fake)."""
-from tests.mail.conftest import fake_stripe, outbox, stripe_server  # noqa: F401
+from tests.mail.conftest import fake_stripe, stripe_server  # noqa: F401
