@@ -1,5 +1,6 @@
 """Staff pages at 375 px: the registered-poor proposals fit the phone in both languages, buttons in reach."""
 import pytest
+from playwright.sync_api import expect
 
 from shop.extensions import db
 from tests.browser.steps import sign_in
@@ -23,7 +24,7 @@ def test_proposals_page_fits_a_phone_and_staff_confirm_with_a_thumb(app, page, l
         box = page.locator(f"form[action$='/households/{first}/{decision}'] button").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["height"] >= 44
     page.locator(f"form[action$='/households/{first}/confirm'] button").click()
-    assert page.locator(".flash-success").is_visible()
+    expect(page.locator(".flash-success")).to_be_visible()  # waits for the POST, redirect and reload
     with app.app_context():
         from shop.households.models import Household
 

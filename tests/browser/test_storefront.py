@@ -65,10 +65,12 @@ def test_switching_to_english_translates_the_whole_page(app, page: Page):
     for path in ("/", "/products", f"/products/{walnut_slug}", "/cart", "/account/login"):
         page.goto(path)
         page.get_by_role("link", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")  # the English page has loaded
         text = page.locator("body").inner_text()
         cjk = re.findall(r"[\u4e00-\u9fff]+", text.replace("中文", ""))
         assert cjk == [], f"{path}: {cjk}"
         page.get_by_role("link", name="中文").click()
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
 
 def test_buyer_asking_for_more_than_is_left_is_told_so(app, page: Page):
