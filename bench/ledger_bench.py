@@ -48,7 +48,7 @@ DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench"
 LOADED = ("counties", "villages", "categories", "cooperatives", "households", "users", "products", "variants",
           "orders", "shipments", "order_lines", "line_shares", "payments", "refunds", "refund_lines",
           "refund_shipping", "payout_runs", "payouts", "ledger_transactions", "ledger_postings",
-          "household_income_months")
+          "household_income_months", "ledger_months")
 MONTHS = 12
 COUNTIES = (("wudu", "武都区", "Wudu"), ("chengxian", "成县", "Cheng"), ("wenxian", "文县", "Wen"),
             ("tanchang", "宕昌县", "Tanchang"), ("kangxian", "康县", "Kang"), ("xihe", "西和县", "Xihe"),
@@ -93,7 +93,7 @@ def drop_database(url: str) -> None:
 # several runs (--budget, then --resume). Working tables are UNLOGGED bench_* tables, dropped at the end.
 
 STEPS = ("lines", "orders", "refunds", "transactions", "payment_postings", "settlements", "payouts",
-         "income_months", "encrypt", "keys", "vacuum")
+         "income_months", "ledger_months", "encrypt", "keys", "vacuum")
 PENDING = ("retention_pending", "shipping_pending", "household_pending")
 PAYABLE = ("retention_payable", "shipping_payable", "household_payable")
 
@@ -479,6 +479,23 @@ def _step_income_months(cur, p: dict) -> None:
          GROUP BY 1, 2""")
 
 
+def _step_ledger_months(cur, p: dict) -> None:
+    """The monthly roll-up, recomputed from the postings by the app as `flask ledger rebuild-months` does."""
+    from shop.extensions import db
+    from shop.ledger.rollup import rebuild_ledger_months
+
+    cur.connection.commit()  # the postings, for the app's own connection
+
+    class Cfg(Config):
+        SQLALCHEMY_DATABASE_URI = p["url"]
+
+    app = create_app(Cfg)
+    with app.app_context():
+        rebuild_ledger_months()
+        db.session.commit()
+        db.engine.dispose()
+
+
 def _step_payouts(cur, p: dict) -> None:
     """Monthly payout runs as shop.payouts.services.run_payouts makes them: each cooperative owed at least
     the minimum is paid its payable balances (per account and household) as they stand at the run; Dr each
@@ -571,6 +588,7 @@ def load(url: str, budget: float, fresh: dict | None = None) -> bool:
             return True  # loaded already
         p = {k: int(v) if k != "now" else datetime.fromisoformat(v) for k, v in x("SELECT key, value FROM bench_params")}
         p["per"] = p["households"] // p["coops"]
+        p["url"] = url
         p["buyers"] = max(1000, p["lines"] // 100)
         p["start"] = p["now"] - timedelta(days=365)
         p["payout_at"] = [p["start"] + timedelta(days=30 * k, hours=2) for k in range(1, MONTHS + 1)]
@@ -655,6 +673,9 @@ EARNINGS_SQL = (
        WHERE p.coop_id = %(c)s AND p.account IN {_ACCOUNTS} AND p.kind IN ('payment', 'refund')
          AND l.shipment_id IN (SELECT id FROM shipments WHERE coop_id = %(c)s) GROUP BY 1, 4, 5""",
 )
+# What the page reads now: the cooperative's rows of the monthly roll-up (shop/ledger/rollup.py).
+EARNINGS_ROLLUP_SQL = ("""SELECT account, kind, household_id, product_slug, month, amount_fen, units
+                          FROM ledger_months WHERE coop_id = %(c)s""",)
 EARNINGS_ONE_SQL = "SELECT kind, account, sum(amount_fen) FROM ledger_postings WHERE coop_id = %(c)s GROUP BY 1, 2"
 
 # The aggregates `ledger check` computes, each run bare (the database computes it; only a count comes back).
@@ -677,6 +698,13 @@ CHECK_SQL = (
        WHERE account IN ('retention_payable', 'shipping_payable', 'household_payable') GROUP BY 1, 2, 3""",
     "SELECT DISTINCT shipment_id FROM ledger_transactions WHERE kind = 'settlement'",
     "SELECT sum(amount_fen) FROM ledger_postings WHERE account = 'cash'",
+    # the monthly roll-up recomputed, as the check compares it
+    """SELECT coalesce(p.coop_id, 0), p.account, p.kind, coalesce(p.household_id, 0),
+              CASE WHEN p.kind IN ('payment', 'refund') AND p.line_id IS NOT NULL THEN l.product_slug ELSE '' END,
+              to_char(p.posted_at + INTERVAL '8 hours', 'YYYY-MM'), sum(p.amount_fen),
+              sum(CASE WHEN p.kind = 'payment' AND p.account = 'commission' THEN l.quantity ELSE 0 END)
+       FROM ledger_postings p LEFT JOIN order_lines l ON l.id = p.line_id GROUP BY 1, 2, 3, 4, 5, 6""",
+    "SELECT * FROM ledger_months",
 )
 
 
@@ -840,6 +868,7 @@ def bench(url: str, runs: int, check_runs: int, sizes: dict, only: set[str]) -> 
               flush=True)
         figures |= median_times({"agg_one": lambda: run_raw([EARNINGS_ONE_SQL], {"c": coop_id}),
                                  "agg_page": lambda: run_raw(EARNINGS_SQL, {"c": coop_id}),
+                                 "agg_rollup": lambda: run_raw(EARNINGS_ROLLUP_SQL, {"c": coop_id}),
                                  "report": report, "page": page}, runs)
     if "reports" in only:
         period, report = report_figures(app, raw, runs)
@@ -854,7 +883,9 @@ def bench(url: str, runs: int, check_runs: int, sizes: dict, only: set[str]) -> 
     if "earnings" in only:
         agg = figures["agg_page"]
         print(f"earnings of cooperative {coop_id}, whole history")
-        print(f"{'  bare SQL the page needs (2 aggregates, raw connection)':<58}{ms(agg)}{1:>8.2f}")
+        print(f"{'  bare SQL: its postings aggregated (2 queries, raw connection)':<58}{ms(agg)}{1:>8.2f}")
+        print(f"{'  bare SQL: its monthly roll-up rows (raw connection)':<58}{ms(figures['agg_rollup'])}"
+              f"{figures['agg_rollup'] / agg:>8.2f}")
         print(f"{'  build_earnings_report()':<58}{ms(figures['report'])}{figures['report'] / agg:>8.2f}")
         print(f"{'  GET /coop/earnings (signed-in test client)':<58}{ms(figures['page'])}{figures['page'] / agg:>8.2f}")
         print(f"{'  bare GROUP BY kind, account (too little for the page)':<58}{ms(figures['agg_one'])}"

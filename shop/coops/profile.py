@@ -2,7 +2,7 @@
 photos on /coops/<slug>. Photos go through the same checks as product photos (decode_photo: type, size,
 pixels) and the same re-encoding (shop.catalog.images.store_picture). Functions flush and never commit."""
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shop.catalog.images import save_coop_image
 from shop.coops.models import CoopImage, Cooperative
@@ -46,16 +46,10 @@ def upload_coop_photo(coop: Cooperative, data: bytes, alt_zh: str = "", alt_en: 
         image.close()
 
 
-def update_photo_alt(image: CoopImage, alt_zh: str, alt_en: str) -> None:
-    """Change what a photo is described as; empty falls back to the cooperative's name."""
-    image.alt_zh = (alt_zh or image.coop.name_zh)[:120]
-    image.alt_en = (alt_en or image.coop.name_en)[:160]
-    db.session.flush()
-
-
-def delete_coop_photo(image: CoopImage) -> list[str]:
-    """Delete a photo's row; return its files, to remove once the deletion is committed."""
-    names = [image.filename, image.thumb_filename]
-    db.session.delete(image)
-    db.session.flush()
-    return names
+def update_photo_alt(image: CoopImage, alt_zh: str, alt_en: str) -> bool:
+    """Change what a photo is described as; empty falls back to the cooperative's name. False if the photo
+    was deleted meanwhile (by another request)."""
+    return db.session.execute(
+        update(CoopImage).where(CoopImage.id == image.id)
+        .values(alt_zh=(alt_zh or image.coop.name_zh)[:120], alt_en=(alt_en or image.coop.name_en)[:160])
+        .execution_options(synchronize_session=False)).rowcount == 1

@@ -10,12 +10,13 @@ import smtplib
 import unicodedata
 import warnings
 from datetime import date
+from typing import Any
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -378,12 +379,15 @@ def upload_product_photo(product: Product, data: bytes, alt_zh: str = "", alt_en
         image.close()
 
 
-def delete_product_photo(image: ProductImage) -> list[str]:
-    """Delete a photo's row; return its files, to remove once the deletion is committed."""
+def delete_photo(image: ProductImage | Any) -> list[str]:
+    """Delete a photo's row (a product's or a cooperative's); return its files, to remove once the deletion is
+    committed. A photo that another request deleted meanwhile is no error: there is nothing left to do."""
+    model = type(image)
     names = [image.filename, image.thumb_filename]
-    db.session.delete(image)
-    db.session.flush()
-    return names
+    gone = db.session.execute(delete(model).where(model.id == image.id)
+                              .execution_options(synchronize_session=False)).rowcount
+    db.session.expunge(image)
+    return names if gone else []
 
 
 def remove_photo_files(names: list[str]) -> None:

@@ -171,7 +171,7 @@ def photo_upload(product_id: int):
 def photo_delete(image_id: int):
     image = svc.get_coop_image(current_user.coop_id, image_id) or abort(404)
     product_id = image.product_id
-    files = svc.delete_product_photo(image)
+    files = svc.delete_photo(image)
     db.session.commit()
     svc.remove_photo_files(files)
     flash(_("The photo is deleted."), "success")

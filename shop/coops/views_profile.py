@@ -9,7 +9,7 @@ from flask_login import current_user
 from shop.coops import profile as svc
 from shop.coops.forms import ActionForm, CoopPhotoAltForm, CoopStoryForm, PhotoUploadForm
 from shop.coops.portal import bp, current_coop, manager_required
-from shop.coops.services import PortalError, max_photo_bytes, remove_photo_files
+from shop.coops.services import PortalError, delete_photo, max_photo_bytes, remove_photo_files
 from shop.extensions import db
 
 ID = "int(max=2147483647)"
@@ -76,7 +76,10 @@ def profile_photo_alt(image_id: int):
             for error in errors:
                 flash(str(error), "error")
         return _page(status=400)
-    svc.update_photo_alt(image, form.alt_zh.data or "", form.alt_en.data or "")
+    if not svc.update_photo_alt(image, form.alt_zh.data or "", form.alt_en.data or ""):
+        db.session.rollback()
+        flash(_("This photo has just been deleted."), "error")
+        return redirect(url_for("coop.profile") + "#photos")
     db.session.commit()
     flash(_("The photo's description is saved."), "success")
     return redirect(url_for("coop.profile") + "#photos")
@@ -86,7 +89,7 @@ def profile_photo_alt(image_id: int):
 @manager_required
 def profile_photo_delete(image_id: int):
     image = _own_image(image_id)  # the CSRF token is checked for every POST (CSRFProtect)
-    files = svc.delete_coop_photo(image)
+    files = delete_photo(image)
     db.session.commit()
     remove_photo_files(files)
     flash(_("The photo is deleted."), "success")

@@ -193,25 +193,42 @@ def _cash() -> list[str]:
     return []
 
 
+def _roll_up_differences(stored, fresh, key: tuple[str, ...], sums: tuple[str, ...]):
+    """Rows of a roll-up (stored) that differ from the same sums recomputed from the postings (fresh):
+    (key..., first sum's difference)."""
+    both = union_all(select(*[stored.c[k] for k in key], *[stored.c[c] for c in sums]),
+                     select(*[fresh.c[k] for k in key], *[-fresh.c[c] for c in sums])).subquery()
+    return db.session.execute(
+        select(*[both.c[k] for k in key], func.sum(both.c[sums[0]])).group_by(*[both.c[k] for k in key])
+        .having(or_(*[func.sum(both.c[c]) != 0 for c in sums]))).all()
+
+
 def _income_roll_up() -> list[str]:
     """The household income roll-up the reports read equals the postings, month by month."""
     from shop.ledger.models import HouseholdIncomeMonth as R
     from shop.ledger.rollup import income_from_postings
     from shop.reports.periods import local_month
 
-    fresh = income_from_postings(local_month()).subquery()
-    both = union_all(
-        select(R.household_id, R.month, R.income_fen, R.shares),
-        select(fresh.c.household_id, fresh.c.month, -fresh.c.income_fen, -fresh.c.shares)).subquery()
-    rows = db.session.execute(
-        select(both.c.household_id, both.c.month, func.sum(both.c.income_fen))
-        .group_by(both.c.household_id, both.c.month)
-        .having(or_(func.sum(both.c.income_fen) != 0, func.sum(both.c.shares) != 0))).all()
+    rows = _roll_up_differences(R.__table__, income_from_postings(local_month()).subquery(),
+                                ("household_id", "month"), ("income_fen", "shares"))
     return [f"household {hh}, {month}: the income roll-up is off the postings by {int(fen)} fen"
             f" (or in shares settled)" for hh, month, fen in rows]
+
+
+def _months_roll_up() -> list[str]:
+    """The monthly roll-up of all postings (earnings page, dashboard) equals the postings."""
+    from shop.ledger.models import LedgerMonth as M
+    from shop.ledger.rollup import MONTH_KEY, months_from_postings
+    from shop.reports.periods import local_month
+
+    rows = _roll_up_differences(M.__table__, months_from_postings(local_month()).subquery(), MONTH_KEY,
+                                ("amount_fen", "units"))
+    return [f"cooperative {coop}, {account} {kind}, household {hh}, product {slug or '-'}, {month}: the monthly"
+            f" roll-up is off the postings by {int(fen)} fen (or in units)"
+            for coop, account, kind, hh, slug, month, fen in rows]
 
 
 def check_ledger() -> list[str]:
     """Return every violation of the money invariants (empty when the books are right)."""
     return (_unbalanced() + _payments() + _parts_and_refunds() + _settlement_and_payouts() + _cash()
-            + _income_roll_up())
+            + _income_roll_up() + _months_roll_up())

@@ -102,3 +102,31 @@ class HouseholdIncomeMonth(db.Model):
     # Units the household supplied to the lines settled (its part of each lot), in thousandths.
     units_milli: Mapped[int] = mapped_column(BigInteger, default=0)
     shares: Mapped[int] = mapped_column(default=0)  # (line, household) shares settled
+
+
+class LedgerMonth(db.Model):
+    """The postings summed per Shanghai month, cooperative, household, account and kind, and per product
+    for sales and refunds: the roll-up the earnings page and the dashboard read instead of the postings.
+
+    No cooperative, household or product is 0 or '' (not NULL, so that the key is unique); these columns are
+    keys of a derived table, not foreign keys. post() keeps it in the same transaction as the postings (one
+    upsert, rows taken in key order) and `ledger check` proves it equals them. `units` counts each line's
+    quantity once, on its commission posting when it is paid (as the earnings page always has)."""
+
+    __tablename__ = "ledger_months"
+    __table_args__ = (
+        UniqueConstraint("coop_id", "account", "kind", "household_id", "product_slug", "month",
+                         name="uq_ledger_months_key"),
+        # The dashboard: every cooperative's payable balance, and the household income of some months.
+        Index("ix_ledger_months_account_kind_month", "account", "kind", "month",
+              postgresql_include=["coop_id", "household_id", "amount_fen"]),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coop_id: Mapped[int] = mapped_column(default=0)
+    household_id: Mapped[int] = mapped_column(default=0)
+    product_slug: Mapped[str] = mapped_column(String(80), default="")  # sales and refunds of lines only
+    account: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM in Shanghai
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    units: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,18 +1,24 @@
-"""The household income roll-up per month (HouseholdIncomeMonth): written by post() for every settlement or refund
-that moves household_payable money, and recomputed from the postings by `ledger check`."""
+"""The ledger's monthly roll-ups, written by post() in the same transaction as the postings and recomputed from
+the postings by `ledger check`:
+
+  - household_income_months (HouseholdIncomeMonth): household income, for the staff reports;
+  - ledger_months (LedgerMonth): every posting summed by cooperative, account, kind, household, product and
+    month, for the cooperative's earnings page and the staff dashboard."""
 from collections import defaultdict
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from shop.extensions import db
-from shop.ledger.models import HouseholdIncomeMonth as R, LedgerPosting as P, LedgerTransaction
-from shop.orders.models import Allocation
+from shop.ledger.models import HouseholdIncomeMonth as R, LedgerMonth as M, LedgerPosting as P, LedgerTransaction
+from shop.orders.models import Allocation, OrderLine
 from shop.supply.models import LotShare, SupplyLot
 from shop.types import SHOP_TZ
 
 INCOME_KINDS = ("settlement", "refund")
+SALE_KINDS = ("payment", "refund")  # the kinds whose line postings are rolled up per product too
+MONTH_KEY = ("coop_id", "account", "kind", "household_id", "product_slug", "month")
 
 
 def units_milli():
@@ -42,13 +48,47 @@ def roll_up_income(txn: LedgerTransaction) -> None:
         if txn.kind == "settlement":
             row[1] += units.get((p.line_id, p.household_id), 0)
             row[2] += 1
-    values = [{"household_id": hh, "month": month, "income_fen": fen, "units_milli": u, "shares": n}
-              for hh, (fen, u, n) in sorted(sums.items())]  # one order: no deadlocks
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(R).values(values)
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=[R.household_id, R.month],
-        set_={c: getattr(R, c) + getattr(stmt.excluded, c) for c in ("income_fen", "units_milli", "shares")}))
+    _add(R, ("household_id", "month"), ("income_fen", "units_milli", "shares"),
+         [{"household_id": hh, "month": month, "income_fen": fen, "units_milli": u, "shares": n}
+          for hh, (fen, u, n) in sorted(sums.items())])
+
+
+def roll_up_months(txn: LedgerTransaction) -> None:
+    """Add a just-posted transaction to the month rows of ledger_months, in the caller's transaction."""
+    lines = {p.line_id for p in txn.postings if p.line_id is not None} if txn.kind in SALE_KINDS else set()
+    products = {line_id: (slug, qty) for line_id, slug, qty in db.session.execute(
+        select(OrderLine.id, OrderLine.product_slug, OrderLine.quantity).where(OrderLine.id.in_(lines)))} \
+        if lines else {}
+    month = txn.posted_at.astimezone(SHOP_TZ).strftime("%Y-%m")
+    sums = defaultdict(lambda: [0, 0])
+    for p in txn.postings:
+        slug, qty = products.get(p.line_id, ("", 0))
+        row = sums[(p.coop_id or 0, p.account, txn.kind, p.household_id or 0, slug, month)]
+        row[0] += p.amount_fen
+        if txn.kind == "payment" and p.account == "commission":
+            row[1] += qty
+    _add(M, MONTH_KEY, ("amount_fen", "units"),
+         [dict(zip(MONTH_KEY, key), amount_fen=fen, units=units) for key, (fen, units) in sorted(sums.items())])
+
+
+_UPSERTS: dict = {}
+
+
+def _add(model, key: tuple[str, ...], summed: tuple[str, ...], values: list[dict]) -> None:
+    """Upsert roll-up rows, adding to the sums of rows that exist. The rows come in one order (their key's),
+    so that two transactions touching the same rows cannot deadlock. One statement per table and dialect,
+    compiled once and run for all the rows (executemany)."""
+    if not values:
+        return
+    dialect = db.session.get_bind().dialect.name
+    stmt = _UPSERTS.get((model, dialect))
+    if stmt is None:
+        insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = insert_(model).values({c: bindparam(c) for c in (*key, *summed)})
+        stmt = _UPSERTS[(model, dialect)] = stmt.on_conflict_do_update(
+            index_elements=[getattr(model, c) for c in key],
+            set_={c: getattr(model, c) + getattr(stmt.excluded, c) for c in summed})
+    db.session.execute(stmt, values)
 
 
 def income_from_postings(month):
@@ -60,3 +100,32 @@ def income_from_postings(month):
                    func.sum(case((P.kind == "settlement", 1), else_=0)).label("shares"))
             .where(P.account == "household_payable", P.kind.in_(INCOME_KINDS), P.household_id.is_not(None))
             .group_by(P.household_id, month))
+
+
+def months_from_postings(month):
+    """ledger_months recomputed from the postings: (coop_id, account, kind, household_id, product_slug, month,
+    amount_fen, units), the same sums post() adds up row by row."""
+    sale_line = and_(P.kind.in_(SALE_KINDS), P.line_id.is_not(None))
+    slug = case((sale_line, OrderLine.product_slug), else_=literal(""))
+    units = case((and_(P.kind == "payment", P.account == "commission"), func.coalesce(OrderLine.quantity, 0)),
+                 else_=0)
+    keys = (func.coalesce(P.coop_id, 0), P.account, P.kind, func.coalesce(P.household_id, 0), slug, month)
+    return (select(*[k.label(name) for k, name in zip(keys, MONTH_KEY)],
+                   func.sum(P.amount_fen).label("amount_fen"), func.sum(units).label("units"))
+            .outerjoin(OrderLine, OrderLine.id == P.line_id).group_by(*keys))
+
+
+
+def rebuild_ledger_months() -> int:
+    """Recompute ledger_months from the postings, under a lock that holds post() off meanwhile; return the rows.
+
+    For a database whose postings were written past post() (a bulk load), or to repair the roll-up when
+    `ledger check` finds it off. The caller commits."""
+    from shop.reports.periods import local_month
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("LOCK TABLE ledger_months IN EXCLUSIVE MODE"))
+    db.session.execute(delete(M))
+    db.session.execute(insert(M).from_select([*MONTH_KEY, "amount_fen", "units"],
+                                             months_from_postings(local_month())))
+    return db.session.scalar(select(func.count()).select_from(M))

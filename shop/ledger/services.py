@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.ledger.models import PAYABLE, PENDING_TO_PAYABLE, LedgerPosting, LedgerTransaction
-from shop.ledger.rollup import roll_up_income
+from shop.ledger.rollup import roll_up_income, roll_up_months
 from shop.money import reverse_parts
 from shop.orders.models import LineShare, Order, OrderLine, Shipment
 from shop.types import utcnow
@@ -48,6 +48,7 @@ def post(key: str, kind: str, entries: list[Entry], *, order_id: int | None = No
                                   amount_fen=e.amount_fen) for e in entries if e.amount_fen]
     db.session.add(txn)
     db.session.flush()
+    roll_up_months(txn)
     roll_up_income(txn)
     return txn
 

@@ -15,21 +15,22 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from shop.extensions import db
 from shop.households.models import Household, mask
-from shop.ledger.models import ACCOUNTS, LedgerPosting as P
+from shop.catalog.models import Product
+from shop.ledger.models import LedgerMonth as M, LedgerPosting as P
 from shop.money import fen_to_yuan_str
 from shop.spreadsheet import spreadsheet_safe
-from shop.orders.models import OrderLine, Shipment
+from shop.ledger.rollup import SALE_KINDS
+from shop.orders.models import OrderLine
 from shop.places.models import Village
-from shop.reports.periods import local_month, period_conditions
+from shop.reports.periods import in_months, local_month, period_conditions, split_period
 
 CSV_TABLES = ("products", "months", "households")
 COOP_ACCOUNTS = ("retention_pending", "retention_payable", "shipping_pending", "shipping_payable",
                  "household_pending", "household_payable")
-SALE_KINDS = ("payment", "refund")
 
 
 @dataclass
@@ -109,41 +110,66 @@ class EarningsReport:
 
 
 def build_earnings_report(coop_id: int, start: date | None = None, end: date | None = None) -> EarningsReport:
-    """Return the cooperative's earnings for a period, by month, product and household (3 queries).
+    """Return the cooperative's earnings for a period, by month, product and household (3 to 4 queries).
 
-    One pass over the cooperative's postings, summed by account, kind, household and month, gives the
-    period's figures and months, the balances now and each household's figures (the covering index
-    ix_ledger_postings_coop_report answers it without reading the table); a second adds up the period's
-    sales by product; a third names the households."""
+    The monthly roll-up (ledger_months, kept by post() and checked against the postings by `ledger check`)
+    gives the whole months of the period, the balances now and each household's and product's figures: a
+    cooperative's few thousand month rows instead of its hundred thousand postings. The days of a month the
+    period cuts into are summed from the postings; the names of the households and products come last."""
     report = EarningsReport(start, end)
-    in_period = and_(*period_conditions(start, end)) if (start or end) else literal(True)
-    month = local_month()
+    whole, edges = split_period(start, end)
     by_month: dict[str, Figures] = defaultdict(Figures)
     households: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for account, kind, hh, mon, period_total, period_rows, all_time in db.session.execute(
-            select(P.account, P.kind, P.household_id, month, func.sum(case((in_period, P.amount_fen), else_=0)),
-                   func.sum(case((in_period, 1), else_=0)), func.sum(P.amount_fen))
-            .where(P.coop_id == coop_id).group_by(P.account, P.kind, P.household_id, month)):
-        period_total, all_time = int(period_total), int(all_time)
-        if period_rows:
-            report.period.add(kind, account, period_total)
-            by_month[mon].add(kind, account, period_total)
-        if account in COOP_ACCOUNTS:
-            if account.endswith("_pending"):
-                report.pending_fen -= all_time
-            else:
-                report.owed_fen -= all_time
-        if hh is not None:
+    products: dict[str, Figures] = defaultdict(Figures)
+    units: dict[str, int] = defaultdict(int)
+
+    def count(account, kind, hh, slug, mon, fen, qty):
+        """Add one sum of the period's postings to the period, its month, its product and its household."""
+        report.period.add(kind, account, fen)
+        by_month[mon].add(kind, account, fen)
+        if slug:
+            products[slug].add(kind, account, fen)
+            units[slug] += qty
+        if hh:
             row = households[hh]
-            row["sold"] -= period_total if kind == "payment" else 0
-            row["refunded"] += period_total if kind == "refund" else 0
+            row["sold"] -= fen if kind == "payment" else 0
+            row["refunded"] += fen if kind == "refund" else 0
             if account == "household_payable" and kind in ("settlement", "refund"):
-                row["income"] -= period_total
-            row["pending" if account == "household_pending" else "owed"] -= all_time
+                row["income"] -= fen
+
+    in_whole = and_(literal(True), *in_months(M.month, whole)) if whole else literal(False)
+    for account, kind, hh, slug, mon, fen, qty, period in db.session.execute(
+            select(M.account, M.kind, M.household_id, M.product_slug, M.month, M.amount_fen, M.units, in_whole)
+            .where(M.coop_id == coop_id)):
+        if account in COOP_ACCOUNTS:  # the balances now, from every month
+            if account.endswith("_pending"):
+                report.pending_fen -= fen
+            else:
+                report.owed_fen -= fen
+        if hh:
+            households[hh]["pending" if account == "household_pending" else "owed"] -= fen
+        if period:
+            count(account, kind, hh, slug, mon, fen, qty)
+    if edges:
+        for row in db.session.execute(_edge_days(coop_id, edges)):
+            count(*row[:5], int(row[5]), int(row[6]))
     report.months = sorted(by_month.items(), reverse=True)
-    report.products = _products(coop_id, in_period)
+    report.products = _products(products, units)
     report.households = _households(households)
     return report
+
+
+def _edge_days(coop_id: int, edges: list[tuple[date, date]]):
+    """The cooperative's postings of some days, summed as the roll-up sums them."""
+    sale_line = and_(P.kind.in_(SALE_KINDS), P.line_id.is_not(None))
+    slug = case((sale_line, OrderLine.product_slug), else_=literal(""))
+    qty = case((and_(P.kind == "payment", P.account == "commission"), OrderLine.quantity), else_=0)
+    month = local_month()
+    keys = (P.account, P.kind, func.coalesce(P.household_id, 0), slug, month)
+    return (select(*keys, func.sum(P.amount_fen), func.coalesce(func.sum(qty), 0))
+            .outerjoin(OrderLine, OrderLine.id == P.line_id)
+            .where(P.coop_id == coop_id, or_(*[and_(*period_conditions(lo, hi)) for lo, hi in edges]))
+            .group_by(*keys))
 
 
 def earnings_chart(report: EarningsReport):
@@ -156,27 +182,12 @@ def earnings_chart(report: EarningsReport):
                      [(mon, [f.gross_fen, f.pool_fen]) for mon, f in months], format_fen)
 
 
-def _products(coop_id: int, in_period) -> list[ProductRow]:
-    """Sales and refunds per product in the period, largest gross first. The lines are looked up among the
-    cooperative's shipments (a cooperative's line postings are all on lines of its own shipments), so that
-    only its lines are read; every account (as the CHECK constraint allows) is named so that the index is
-    read by (cooperative, account, kind) ranges, skipping settlements and payouts."""
-    names: dict[str, tuple[str, str]] = {}
-    figures: dict[str, Figures] = defaultdict(Figures)
-    units: dict[str, int] = defaultdict(int)
-    for slug, zh, en, kind, account, total, qty in db.session.execute(
-            select(OrderLine.product_slug, func.max(OrderLine.product_name_zh), func.max(OrderLine.product_name_en),
-                   P.kind, P.account, func.sum(P.amount_fen),
-                   func.sum(case((and_(P.kind == "payment", P.account == "commission"), OrderLine.quantity),
-                                 else_=0)))
-            .join(OrderLine, OrderLine.id == P.line_id)
-            .where(P.coop_id == coop_id, P.account.in_(ACCOUNTS), P.kind.in_(SALE_KINDS), in_period,
-                   OrderLine.shipment_id.in_(select(Shipment.id).where(Shipment.coop_id == coop_id)))
-            .group_by(OrderLine.product_slug, P.kind, P.account)):
-        names[slug] = (zh, en)
-        figures[slug].add(kind, account, int(total))
-        units[slug] += int(qty or 0)
-    return sorted((ProductRow(slug, *names[slug], units[slug], figures[slug]) for slug in figures),
+def _products(figures: dict[str, Figures], units: dict[str, int]) -> list[ProductRow]:
+    """Sales and refunds per product in the period, largest gross first, named as the catalogue names them now."""
+    names = {slug: (zh, en) for slug, zh, en in db.session.execute(
+        select(Product.slug, Product.name_zh, Product.name_en).where(Product.slug.in_(list(figures))))} \
+        if figures else {}
+    return sorted((ProductRow(slug, *names.get(slug, (slug, slug)), units[slug], figures[slug]) for slug in figures),
                   key=lambda row: (-row.figures.gross_fen, row.slug))
 
 

@@ -8,23 +8,23 @@ by `ledger check`); the days of a month that the period cuts are read from the p
 is then twelve sums per household instead of millions of postings (docs/PERFORMANCE.md). The roll-up has
 no product category: grouped or filtered by category, the report sums the postings of the whole period."""
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import case, func, literal, null, select, union_all
+from sqlalchemy import case, func, null, select, union_all
 
 from shop.catalog.models import Category, Product, Variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.households.models import Household
 from shop.ledger.models import HouseholdIncomeMonth as R, LedgerPosting as P
-from shop.ledger.rollup import units_milli
+from shop.ledger.rollup import INCOME_KINDS, units_milli
 from shop.orders.models import OrderLine
 from shop.places.models import County, Village
-from shop.reports.periods import local_month, period_conditions
+from shop.reports.periods import in_months, local_month, period_conditions, split_period
 
 GROUPS = ("household", "village", "county", "coop", "category", "poor")
 SORTS = ("income", "name", "households")
-INCOME_KINDS = ("settlement", "refund")
+
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,9 @@ class IncomeRow:
     coop_zh: str = ""
     coop_en: str = ""
     registered_poor: bool | None = None
+    # Only for a household row: the ids and exact units the other groupings are summed from.
+    place_ids: tuple[int, int, int] = (0, 0, 0)  # county, village, cooperative
+    units_milli: int = 0
 
 
 @dataclass
@@ -68,67 +71,40 @@ class IncomeReport:
     total_fen: int = 0
     poor_total_fen: int = 0
     households: int = 0
+    people: list[IncomeRow] | None = None  # the household rows the report was summed from (not by category)
 
 
-def _group_columns(group: str):
-    """(key, name_zh, name_en) columns for a grouping."""
-    poor_key = case((Household.poor_status == "confirmed", literal("poor")), else_=literal("other"))
-    return {
-        "household": (Household.id, Household.head_name, Household.head_name),
-        "village": (Village.id, Village.name_zh, Village.name_en),
-        "county": (County.id, County.name_zh, County.name_en),
-        "coop": (Cooperative.id, Cooperative.name_zh, Cooperative.name_en),
-        "category": (Category.id, Category.name_zh, Category.name_en),
-        "poor": (poor_key, poor_key, poor_key),
-    }[group]
-
-
-def _month(day: date) -> str:
-    return f"{day:%Y-%m}"
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def _edge(lo: date | None, hi: date | None):
-    """Income rows of the days lo..hi straight from the postings."""
+def _edge(lo: date | None, hi: date | None, by_category: bool = False):
+    """Income rows of the days lo..hi straight from the postings (with their lines' categories if asked)."""
     units = units_milli().subquery()
     settled = P.kind == "settlement"
-    return (select(P.household_id.label("household_id"), Product.category_id.label("category_id"),
+    stmt = (select(P.household_id.label("household_id"),
+                   (Product.category_id if by_category else null()).label("category_id"),
                    local_month().label("month"), (-P.amount_fen).label("income_fen"),
                    case((settled, func.coalesce(units.c.units, 0)), else_=0).label("units_milli"),
                    case((settled, 1), else_=0).label("shares"))
-            .join(OrderLine, OrderLine.id == P.line_id).join(Variant, Variant.id == OrderLine.variant_id)
-            .join(Product, Product.id == Variant.product_id)
             .outerjoin(units, (units.c.line_id == P.line_id) & (units.c.household_id == P.household_id))
             .where(P.account == "household_payable", P.kind.in_(INCOME_KINDS), P.household_id.is_not(None),
                    *period_conditions(lo, hi)))
+    if by_category:
+        stmt = (stmt.join(OrderLine, OrderLine.id == P.line_id).join(Variant, Variant.id == OrderLine.variant_id)
+                .join(Product, Product.id == Variant.product_id))
+    return stmt
 
 
 def _facts(filters: IncomeFilter, by_category: bool):
     """The period's income rows (household, category, month, income, units, shares): whole months from the
     roll-up, the days of a month the period cuts into from the postings."""
-    start, end = filters.start, filters.end
-    if (start and end and start > end) or by_category:  # an empty period; or categories, which need the lines
-        return _edge(start, end).subquery("facts")
-    first_full = start if start is None or start.day == 1 else _next_month(start)
-    last_full = end if end is None or _next_month(end) - timedelta(days=1) == end \
-        else end.replace(day=1) - timedelta(days=1)
-    parts, edges = [], []
-    if first_full is None or last_full is None or first_full <= last_full:
-        whole = select(R.household_id, null().label("category_id"), R.month, R.income_fen, R.units_milli, R.shares)
-        if first_full is not None:
-            whole = whole.where(R.month >= _month(first_full))
-        if last_full is not None:
-            whole = whole.where(R.month <= _month(last_full))
-        parts.append(whole)
-    if start and start != first_full:  # the period starts inside a month
-        month_end = _next_month(start) - timedelta(days=1)
-        edges.append((start, min(month_end, end) if end else month_end))
-    if end and end != last_full and (not edges or end.replace(day=1) > edges[0][1]):  # it ends inside another
-        edges.append((max(end.replace(day=1), start) if start else end.replace(day=1), end))
+    if by_category:  # categories need the lines
+        return _edge(filters.start, filters.end, by_category=True).subquery("facts")
+    whole, edges = split_period(filters.start, filters.end)
+    parts = []
+    if whole:
+        parts.append(select(R.household_id, null().label("category_id"), R.month, R.income_fen, R.units_milli,
+                            R.shares).where(*in_months(R.month, whole)))
     parts += [_edge(lo, hi) for lo, hi in edges]
+    if not parts:  # an empty period
+        return _edge(filters.start, filters.end).subquery("facts")
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("facts")
 
 
@@ -136,6 +112,10 @@ def _base(filters: IncomeFilter, group: str):
     """The period's income rows joined to what the grouping and the filters need; and the rows' columns."""
     by_category = group == "category" or filters.category_id is not None
     facts = _facts(filters, by_category)
+    if group != "month":  # summed per household (and category) before the joins: a year is 10,000 rows, not 120,000
+        keys = [facts.c.household_id, facts.c.category_id]
+        facts = (select(*keys, *[func.sum(facts.c[c]).label(c) for c in ("income_fen", "units_milli", "shares")])
+                 .group_by(*keys).subquery("per_household"))
     f = facts.c
     stmt = (select().select_from(facts).join(Household, Household.id == f.household_id)
             .join(Village, Village.id == Household.village_id).join(County, County.id == Village.county_id)
@@ -153,36 +133,76 @@ def _base(filters: IncomeFilter, group: str):
 
 
 def build_income_report(filters: IncomeFilter, group: str = "village", sort: str = "income") -> IncomeReport:
-    """Return household income for the filters, one row per group, with totals (1 query; 2 by category)."""
+    """Return household income for the filters, one row per group, with totals (1 query; 2 by category).
+
+    Every grouping but category is summed in Python from one row per household (a few thousand rows), so
+    that a page that shows a grouping and the households' distribution reads the period once."""
     group = group if group in GROUPS else "village"
-    key, name_zh, name_en = _group_columns(group)
-    stmt, f = _base(filters, group)
-    income = func.sum(f.income_fen)
-    poor_income = func.sum(case((Household.poor_status == "confirmed", f.income_fen), else_=0))
-    extra = (County.name_zh, County.name_en, Village.name_zh, Village.name_en, Cooperative.name_zh,
-             Cooperative.name_en, Household.poor_status) if group == "household" else ()
-    stmt = (stmt.add_columns(key, name_zh, name_en, func.count(func.distinct(Household.id)), func.sum(f.shares),
-                             func.sum(f.units_milli), income, poor_income, *extra)
-            .group_by(key, name_zh, name_en, *extra))
     report = IncomeReport(group, filters)
-    for k, zh, en, households, shares, units, fen, poor_fen, *where in db.session.execute(stmt):
-        place = {}
-        if where:
-            place = dict(zip(("county_zh", "county_en", "village_zh", "village_en", "coop_zh", "coop_en"), where))
-            place["registered_poor"] = where[-1] == "confirmed"
-        report.rows.append(IncomeRow(k, zh, en, int(households), int(shares or 0), round(int(units or 0) / 1000, 1),
-                                     int(fen or 0), int(poor_fen or 0), **place))
+    if group == "category":
+        report.rows = _category_rows(filters)
+        stmt, f = _base(filters, group)  # a household selling in two categories is in two rows: count it once
+        report.households = int(db.session.scalar(stmt.add_columns(func.count(func.distinct(Household.id)))))
+    else:
+        report.people = _household_rows(filters)
+        report.rows = report.people if group == "household" else _grouped(report.people, group)
+        report.households = len(report.people)
     order = {"income": lambda r: (-r.income_fen, str(r.key)), "name": lambda r: (r.name_zh, str(r.key)),
              "households": lambda r: (-r.households, -r.income_fen, str(r.key))}
     report.rows.sort(key=order.get(sort, order["income"]))
     report.total_fen = sum(r.income_fen for r in report.rows)
     report.poor_total_fen = sum(r.poor_income_fen for r in report.rows)
-    if group == "category":  # a household selling in two categories is in two rows: count it once
-        stmt, f = _base(filters, group)
-        report.households = int(db.session.scalar(stmt.add_columns(func.count(func.distinct(Household.id)))))
-    else:  # every household is in exactly one row
-        report.households = sum(r.households for r in report.rows)
     return report
+
+
+def _household_rows(filters: IncomeFilter) -> list[IncomeRow]:
+    """One row per household with income in the period, named and placed."""
+    stmt, f = _base(filters, "household")
+    stmt = (stmt.add_columns(Household.id, Household.head_name, Household.poor_status, County.id, County.name_zh,
+                             County.name_en, Village.id, Village.name_zh, Village.name_en, Cooperative.id,
+                             Cooperative.name_zh, Cooperative.name_en, func.sum(f.shares), func.sum(f.units_milli),
+                             func.sum(f.income_fen))
+            .group_by(Household.id, Household.head_name, Household.poor_status, County.id, County.name_zh,
+                      County.name_en, Village.id, Village.name_zh, Village.name_en, Cooperative.id,
+                      Cooperative.name_zh, Cooperative.name_en))
+    rows = []
+    for hid, name, status, county, county_zh, county_en, village, village_zh, village_en, coop, coop_zh, coop_en, \
+            shares, units, fen in db.session.execute(stmt):
+        poor, fen, units = status == "confirmed", int(fen or 0), int(units or 0)
+        rows.append(IncomeRow(hid, name, name, 1, int(shares or 0), round(units / 1000, 1), fen, fen if poor else 0,
+                              county_zh, county_en, village_zh, village_en, coop_zh, coop_en, poor,
+                              (county, village, coop), units))
+    return rows
+
+
+def _grouped(people: list[IncomeRow], group: str) -> list[IncomeRow]:
+    """Household rows summed by village, county, cooperative or registered-poor status."""
+    def group_of(p: IncomeRow):
+        county, village, coop = p.place_ids
+        status = "poor" if p.registered_poor else "other"
+        return {"village": (village, p.village_zh, p.village_en), "county": (county, p.county_zh, p.county_en),
+                "coop": (coop, p.coop_zh, p.coop_en), "poor": (status, status, status)}[group]
+
+    sums: dict = {}
+    for p in people:
+        key, zh, en = group_of(p)
+        row = sums.setdefault(key, [zh, en, 0, 0, 0, 0, 0])
+        for i, value in enumerate((1, p.shares, p.units_milli, p.income_fen, p.poor_income_fen), start=2):
+            row[i] += value
+    return [IncomeRow(key, zh, en, n, shares, round(units / 1000, 1), fen, poor)
+            for key, (zh, en, n, shares, units, fen, poor) in sums.items()]
+
+
+def _category_rows(filters: IncomeFilter) -> list[IncomeRow]:
+    key, name_zh, name_en = Category.id, Category.name_zh, Category.name_en
+    stmt, f = _base(filters, "category")
+    stmt = (stmt.add_columns(key, name_zh, name_en, func.count(func.distinct(Household.id)), func.sum(f.shares),
+                             func.sum(f.units_milli), func.sum(f.income_fen),
+                             func.sum(case((Household.poor_status == "confirmed", f.income_fen), else_=0)))
+            .group_by(key, name_zh, name_en))
+    return [IncomeRow(k, zh, en, int(households), int(shares or 0), round(int(units or 0) / 1000, 1), int(fen or 0),
+                      int(poor_fen or 0))
+            for k, zh, en, households, shares, units, fen, poor_fen in db.session.execute(stmt)]
 
 
 def income_by_month(filters: IncomeFilter) -> list[tuple[str, int, int]]:
@@ -224,10 +244,10 @@ def build_income_charts(filters: IncomeFilter, report: IncomeReport):
     months = income_by_month(filters)[-12:]
     trend = bar_chart(_("Household income by month"), [_("All households"), _("Registered poor")],
                       [(mon, [fen, poor]) for mon, fen, poor in months], format_fen)
-    people = report if report.group == "household" else build_income_report(filters, "household")
+    people = report.people if report.people is not None else build_income_report(filters, "household").rows
     spread = bar_chart(_("Households by income in the period"), [_("Registered poor"), _("Other households")],
                        [(format_fen(low)[:-3] + ("+" if high is None else ""), [poor, other])
-                        for low, high, poor, other in income_distribution(people.rows)])
+                        for low, high, poor, other in income_distribution(people)])
     return trend, spread
 
 

@@ -23,6 +23,37 @@ def period_conditions(start: date | None, end: date | None) -> list:
     return conds
 
 
+def next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def split_period(start: date | None, end: date | None):
+    """Split a period for the monthly roll-ups: ((first, last) whole months as YYYY-MM, None for an open end; or
+    None when it holds no whole month), and the (first day, last day) ranges of the months it cuts into. The
+    current month counts as whole: its roll-up rows hold every posting up to now."""
+    if start and end and start > end:
+        return None, []
+    first_full = start if start is None or start.day == 1 else next_month(start)
+    last_full = end if end is None or next_month(end) - timedelta(days=1) == end \
+        else end.replace(day=1) - timedelta(days=1)
+    whole = None
+    if first_full is None or last_full is None or first_full <= last_full:
+        whole = (first_full and f"{first_full:%Y-%m}", last_full and f"{last_full:%Y-%m}")
+    edges = []
+    if start and start != first_full:  # the period starts inside a month
+        month_end = next_month(start) - timedelta(days=1)
+        edges.append((start, min(month_end, end) if end else month_end))
+    if end and end != last_full and (not edges or end.replace(day=1) > edges[0][1]):  # it ends inside another
+        edges.append((max(end.replace(day=1), start) if start else end.replace(day=1), end))
+    return whole, edges
+
+
+def in_months(column, whole) -> list:
+    """Conditions on a YYYY-MM column for split_period's whole months."""
+    first, last = whole
+    return ([column >= first] if first else []) + ([column <= last] if last else [])
+
+
 def local_month():
     """SQL for the Shanghai month (YYYY-MM) of a posting; Shanghai keeps UTC+8 all year."""
     if db.session.get_bind().dialect.name == "postgresql":

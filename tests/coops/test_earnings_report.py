@@ -6,6 +6,7 @@ from sqlalchemy import update
 
 from shop.coops.fulfilment import ship_shipment
 from shop.ledger.models import LedgerPosting
+from shop.ledger.rollup import rebuild_ledger_months
 from shop.orders.services import confirm_receipt
 from shop.payments.refunds import request_refund, settle_refund
 from shop.payouts.services import mark_payout_paid, run_payouts
@@ -81,6 +82,7 @@ def test_period_filter_and_months_use_shanghai_dates(ctx):
     # Move the delivered order's payment to 31 January 17:00 UTC = 1 February in Shanghai.
     ctx.execute(update(LedgerPosting).where(LedgerPosting.order_id == world.delivered.id)
                 .values(posted_at=datetime(2026, 1, 31, 17, 0, tzinfo=timezone.utc)))
+    rebuild_ledger_months()  # the roll-up follows the postings moved past post()
     ctx.expire_all()
     february = build_earnings_report(world.coop.id, date(2026, 2, 1), date(2026, 2, 28))
     assert february.period.gross_fen == 2 * 6800

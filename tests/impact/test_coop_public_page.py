@@ -125,6 +125,37 @@ def test_manager_edits_story_and_uploads_a_photo(app, world, client):
     assert not os.path.exists(os.path.join(app.config["UPLOAD_DIR"], filename))
 
 
+def test_a_photo_deleted_while_another_request_edits_or_deletes_it_is_no_error(app, world, client, monkeypatch):
+    """Two tabs: one deletes a photo after the other has looked it up; describing or deleting it then says so
+    or does nothing, never a 500."""
+    from sqlalchemy import delete
+
+    from shop.coops import views_profile
+
+    log_in(client, world["manager"])
+    assert _upload(client, _png(), alt_en="First").status_code == 302
+    found = views_profile._own_image
+
+    def found_then_deleted_elsewhere(image_id):
+        image = found(image_id)
+        db.session.execute(delete(CoopImage).where(CoopImage.id == image.id)
+                           .execution_options(synchronize_session=False))
+        return image
+
+    monkeypatch.setattr(views_profile, "_own_image", found_then_deleted_elsewhere)
+    for action in ("", "/delete"):
+        with app.app_context():
+            image_id = db.session.scalar(select(CoopImage.id).where(CoopImage.coop_id == world["coop"]))
+        resp = client.post(f"/coop/profile/photos/{image_id}{action}", data={f"p{image_id}-alt_en": "Second"},
+                           headers=EN, follow_redirects=True)
+        assert resp.status_code == 200
+        if not action:
+            assert "This photo has just been deleted." in resp.get_data(as_text=True)  # (rolled back: still there)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CoopImage)
+                                 .where(CoopImage.coop_id == world["coop"])) == 0
+
+
 @pytest.mark.parametrize("data, message", [
     (b"not a picture at all" * 10, "JPEG, PNG or WebP"),
     (b"", "Please choose a photo"),
