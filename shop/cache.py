@@ -101,9 +101,32 @@ def _unavailable(error: Exception, what: str) -> CacheUnavailable:
     return CacheUnavailable(what)
 
 
-def get_page(key: str, also_version: str) -> tuple[bytes | None, int]:
-    """Return the stored bytes under key (None if absent or expired) and the current value of one version
-    counter, in one round trip to Redis."""
+# One round trip for a cache hit: the page, one counter, and the counters the page was stored under (named in
+# the JSON object "v" of its first line, as shop/pagecache.py packs it), read together by the server.
+_GET_PAGE_LUA = """
+local page = redis.call('GET', KEYS[1])
+local also = redis.call('GET', ARGV[1] .. ARGV[2])
+if not page then return {false, also, false} end
+local ok, head = pcall(cjson.decode, string.sub(page, 1, (string.find(page, '\\n', 1, true) or 1) - 1))
+if not ok or type(head) ~= 'table' or type(head.v) ~= 'table' then return {page, also, false} end
+local now = {}
+for name, _ in pairs(head.v) do now[name] = tonumber(redis.call('GET', ARGV[1] .. name)) or 0 end
+return {page, also, cjson.encode(now)}
+"""
+_scripts: dict[int, object] = {}
+
+
+def _page_versions(raw: bytes) -> list[str] | None:
+    try:
+        return list(json.loads(raw.partition(b"\n")[0])["v"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def get_page(key: str, also_version: str) -> tuple[bytes | None, int, dict[str, int] | None]:
+    """Return the stored bytes under key (None if absent or expired), the current value of one version counter,
+    and the current values of the counters the page names in its first line (None if it names none): one round
+    trip to Redis."""
     client = _redis()
     if client is None:
         now = monotonic()
@@ -114,13 +137,22 @@ def get_page(key: str, also_version: str) -> tuple[bytes | None, int]:
                 hit = None
             elif hit:
                 _pages.move_to_end(key)
-            return (hit[1] if hit else None), _versions.get(also_version, 0)
+            raw = hit[1] if hit else None
+            names = _page_versions(raw) if raw is not None else None
+            return raw, _versions.get(also_version, 0), \
+                None if names is None else {name: _versions.get(name, 0) for name in names}
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_GET_PAGE_LUA)
     try:
-        raw, version = client.pipeline(transaction=False).get(PAGE_PREFIX + key) \
-            .get(VERSION_PREFIX + also_version).execute()
+        raw, version, now = script(keys=[PAGE_PREFIX + key], args=[VERSION_PREFIX, also_version])
     except (redis.RedisError, OSError) as error:
         raise _unavailable(error, "read") from error
-    return raw, int(version or 0)
+    versions = None
+    if now:
+        decoded = json.loads(now)
+        versions = decoded if isinstance(decoded, dict) else {}  # cjson writes an empty object as []
+    return raw or None, int(version or 0), versions
 
 
 def set_page(key: str, data: bytes, seconds: int, local_seconds: int) -> None:

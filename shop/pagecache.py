@@ -102,10 +102,10 @@ def serve_from_cache():
         return None
     key = page_key()
     try:
-        data, all_version = cache.get_page(key, ALL)
+        data, all_version, current = cache.get_page(key, ALL)
         if data is not None:
             depends, content_type, body = unpack(data)
-            if cache.get_versions(list(depends)) == depends:
+            if current == depends:
                 g.page_cache = Served(key)
                 return Response(body, content_type=content_type)
     except cache.CacheUnavailable:
