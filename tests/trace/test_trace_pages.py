@@ -114,9 +114,11 @@ def test_small_counts_are_fewer_than_three(app, client):
         two = make_product(coop=coop, units=10, households=[make_household(coop, poor=True) for _ in range(2)])
         all_poor = make_product(coop=coop, units=9, households=[make_household(coop, poor=True) for _ in range(3)])
         own_stock = make_product(coop=coop, units=4)
+        none_poor = make_product(coop=coop, units=9, households=[make_household(coop) for _ in range(3)])
+        one_poor = make_product(coop=coop, units=9, households=[make_household(coop, poor=i == 0) for i in range(3)])
         db.session.commit()
         codes = [db.session.scalar(select(SupplyLot.trace_code).where(SupplyLot.variant_id == p.variants[0].id))
-                 for p in (two, all_poor, own_stock)]
+                 for p in (two, all_poor, own_stock, none_poor, one_poor)]
         two_slug = two.slug
 
     few = client.get(f"/trace/{codes[0]}", headers=EN).get_data(as_text=True)
@@ -128,6 +130,10 @@ def test_small_counts_are_fewer_than_three(app, client):
     assert "3 households contributed to this batch." in many and "3 of them are registered poor." in many
     own = client.get(f"/trace/{codes[2]}", headers=EN).get_data(as_text=True)
     assert "The cooperative supplied this batch from its own stock." in own
+    # None registered poor reads like one or two: the page does not tell them apart.
+    for code in codes[3:]:
+        assert "Fewer than three of them are registered poor." in client.get(f"/trace/{code}", headers=EN).get_data(
+            as_text=True)
     product = client.get(f"/products/{two_slug}", headers=EN).get_data(as_text=True)
     assert "Fewer than three households contributed to the batches on sale." in product
 
