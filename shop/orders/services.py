@@ -146,7 +146,8 @@ def complete_order_if_delivered(order_id: int) -> bool:
 
 
 def summarize_support(order_id: int) -> dict:
-    """Count the households an order's lines pay and name their villages — never the households."""
+    """Count the households an order's lines pay and name their villages — never the households. A share of
+    zero fen pays nothing: its household is not counted (as in the paid mail, shop/orders/emails.py)."""
     from shop.households.models import Household
     from shop.places.models import Village
 
@@ -154,11 +155,12 @@ def summarize_support(order_id: int) -> dict:
         select(Village.name_zh, Village.name_en, func.count(func.distinct(Household.id)))
         .select_from(LineShare).join(OrderLine, LineShare.line_id == OrderLine.id)
         .join(Household, LineShare.household_id == Household.id).join(Village, Household.village_id == Village.id)
-        .where(OrderLine.order_id == order_id).group_by(Village.id, Village.name_zh, Village.name_en)
+        .where(OrderLine.order_id == order_id, LineShare.amount_fen > 0)
+        .group_by(Village.id, Village.name_zh, Village.name_en)
         .order_by(Village.name_en)).all()
     households = db.session.scalar(
         select(func.count(func.distinct(LineShare.household_id))).join(OrderLine, LineShare.line_id == OrderLine.id)
-        .where(OrderLine.order_id == order_id))
+        .where(OrderLine.order_id == order_id, LineShare.amount_fen > 0))
     return {"households": households or 0, "villages": [SimpleNamespace(name_zh=zh, name_en=en) for zh, en, _n in rows]}
 
 

@@ -97,6 +97,18 @@ def test_fewer_than_three_households_are_not_counted_out(app, ctx, outbox):
     assert "2 farming households" not in text
 
 
+def test_the_order_page_counts_the_households_the_receipt_counts(app, ctx, outbox):
+    """A share of zero fen (a tiny line split over many households) pays nothing: neither counts it."""
+    from shop.orders.services import summarize_support
+
+    placed = place(grown_by((1, 1, 1, 1)), locale="en")
+    share = db.session.scalars(select(LineShare).join(OrderLine, LineShare.line_id == OrderLine.id)
+                               .where(OrderLine.order_id == placed.order_id)).first()
+    share.amount_fen = 0
+    db.session.flush()
+    assert summarize_support(placed.order_id)["households"] == order_support(placed.order_id).households == 3
+
+
 def test_a_zh_order_gets_a_zh_receipt_whatever_language_the_payer_speaks(app, client, outbox):
     with app.app_context():
         placed = place(grown_by((3,)), locale="zh")
