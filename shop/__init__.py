@@ -27,6 +27,6 @@ def create_app(config: str | type | None = None) -> Flask:
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     limiter.init_app(app)
-    for part in (money, i18n, web, proxy, logs, security, outage, pagecache, assets):
+    for part in (money, i18n, web, logs, security, outage, pagecache, proxy, assets):  # proxy wraps pagecache's WSGI
         part.init_app(app)
     return app

@@ -20,6 +20,7 @@ would keep a token that expires after WTF_CSRF_TIME_LIMIT); a page without a for
 with an ETag of its body, and If-None-Match answers 304."""
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -306,7 +307,80 @@ def after_rollback(session: Session) -> None:
         session.info.pop("page_cache_changes", None)
 
 
+class FastPath:
+    """WSGI middleware: answer a visitor who sends no cookie at all with a stored public page (one without a
+    form), before Flask opens a session, picks a language or runs a before_request function. Anything else, a
+    miss, a stale page or a page with a CSRF placeholder goes on to the app, which renders and stores it.
+
+    The answer is the one finish() gives a cache hit, byte for byte and header for header: the language is the
+    browser's (a visitor without cookies has no switch and no account), and the security headers and the
+    request id are the ones shop/security.py and shop/logs.py add."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self.app, self.wsgi_app = app, wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") in ("GET", "HEAD") and "HTTP_COOKIE" not in environ:
+            answer = self._hit(environ)
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [body] if environ["REQUEST_METHOD"] == "GET" and body else []
+        return self.wsgi_app(environ, start_response)
+
+    def _hit(self, environ):
+        from werkzeug.datastructures import LanguageAccept
+        from werkzeug.http import parse_accept_header, unquote_etag
+        from werkzeug.wsgi import get_host
+
+        from shop.logs import SAFE_REQUEST_ID
+        from shop.security import HEADERS
+
+        config = self.app.config
+        query = environ.get("QUERY_STRING", "")
+        if not config.get("PAGE_CACHE_SECONDS") or len(query.encode()) > MAX_QUERY_BYTES:
+            return None
+        try:
+            host = get_host(environ, config.get("TRUSTED_HOSTS"))
+        except Exception:  # noqa: BLE001 - an untrusted host: the app answers it
+            return None
+        language = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept).best_match(
+            ("zh", "en")) or "zh"
+        request_path = environ.get("PATH_INFO", "") or "/"
+        from urllib.parse import parse_qsl
+
+        args = urlencode(sorted(parse_qsl(query, keep_blank_values=True)))
+        key = hashlib.sha256(f"{language}|{host}|{request_path}|{args}".encode()).hexdigest()[:40]
+        with self.app.app_context():
+            try:
+                data, _all, current = cache.get_page(key, ALL)
+            except cache.CacheUnavailable:
+                return None
+        if data is None:
+            return None
+        try:
+            depends, content_type, body = unpack(data)
+        except (ValueError, KeyError):
+            return None
+        if current != depends or MARKER.encode() in body:
+            return None
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        headers = [("Content-Type", content_type),
+                   ("Cache-Control", f"public, max-age={int(config.get('PAGE_CACHE_MAX_AGE', 30))}"),
+                   ("ETag", f'"{etag}"'), ("Vary", "Accept-Language, Cookie"), *HEADERS.items(),
+                   ("X-Request-ID", incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex)]
+        if config.get("HSTS_SECONDS"):
+            headers.append(("Strict-Transport-Security", f"max-age={config['HSTS_SECONDS']}; includeSubDomains"))
+        wanted = environ.get("HTTP_IF_NONE_MATCH", "")
+        if wanted and etag in {unquote_etag(tag.strip())[0] for tag in wanted.split(",")}:
+            return "304 NOT MODIFIED", [h for h in headers if h[0] != "Content-Type"], b""
+        return "200 OK", [*headers, ("Content-Length", str(len(body)))], body
+
+
 def init_app(app: Flask) -> None:
+    # Inside ProxyFix (shop/proxy.py wraps after this), so that the host and scheme are the client's.
+    app.wsgi_app = FastPath(app, app.wsgi_app)
     app.before_request(serve_from_cache)
     app.after_request(finish)
     if not getattr(Session, "_page_cache_listening", False):
