@@ -73,6 +73,8 @@ class Config:
     PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 300)
     PAGE_CACHE_LOCAL_SECONDS = _int("PAGE_CACHE_LOCAL_SECONDS", 30)
     PAGE_CACHE_MAX_AGE = _int("PAGE_CACHE_MAX_AGE", 30)
+    # A page a worker found fresh is served from its memory this long without asking Redis (shop.pagecache.FastPath).
+    PAGE_CACHE_HOT_SECONDS = _int("PAGE_CACHE_HOT_SECONDS", 1)
     # Finished orders' shipping addresses are removed this long after the order (orders purge-addresses).
     ADDRESS_RETENTION_DAYS = _int("ADDRESS_RETENTION_DAYS", 3 * 365)
     # Host names the shop answers to (comma-separated). Links in e-mails and QR codes use PUBLIC_BASE_URL

@@ -21,6 +21,7 @@ _clients: dict[str, redis.Redis] = {}
 _local: dict[str, tuple[float, str]] = {}
 _pages: "OrderedDict[str, tuple[float, bytes]]" = OrderedDict()
 _versions: dict[str, int] = {}
+_hot: "OrderedDict[str, tuple[float, object]]" = OrderedDict()  # pages checked fresh in the last second or so
 _lock = threading.Lock()
 
 
@@ -50,6 +51,7 @@ def clear_local() -> None:
         _local.clear()
         _pages.clear()
         _versions.clear()
+        _hot.clear()
 
 
 # --- Figures ------------------------------------------------------------------------------------------------
@@ -185,8 +187,30 @@ def get_versions(names: list[str]) -> dict[str, int]:
     return {name: int(value or 0) for name, value in zip(names, values)}
 
 
+def hot_get(key: str):
+    """A page this process found fresh less than PAGE_CACHE_HOT_SECONDS ago, or None."""
+    with _lock:
+        hit = _hot.get(key)
+        if hit is None:
+            return None
+        if hit[0] <= monotonic():
+            del _hot[key]
+            return None
+        return hit[1]
+
+
+def hot_put(key: str, seconds: float, value) -> None:
+    with _lock:
+        _hot[key] = (monotonic() + seconds, value)
+        _hot.move_to_end(key)
+        while len(_hot) > LOCAL_PAGES_MAX:
+            _hot.popitem(last=False)
+
+
 def bump_versions(names: set[str]) -> None:
     """Add one to each version counter: every page stored under an older value stops being served."""
+    with _lock:
+        _hot.clear()  # this process's own changes show at once
     client = _redis()
     if client is None:
         with _lock:

@@ -314,7 +314,11 @@ class FastPath:
 
     The answer is the one finish() gives a cache hit, byte for byte and header for header: the language is the
     browser's (a visitor without cookies has no switch and no account), and the security headers and the
-    request id are the ones shop/security.py and shop/logs.py add."""
+    request id are the ones shop/security.py and shop/logs.py add.
+
+    A page found fresh is kept in this process for PAGE_CACHE_HOT_SECONDS (1 by default) and served from there
+    without asking Redis: a change made through another server shows that much later (this process's own
+    changes at once). 0 asks Redis every time."""
 
     def __init__(self, app: Flask, wsgi_app):
         self.app, self.wsgi_app = app, wsgi_app
@@ -351,20 +355,25 @@ class FastPath:
 
         args = urlencode(sorted(parse_qsl(query, keep_blank_values=True)))
         key = hashlib.sha256(f"{language}|{host}|{request_path}|{args}".encode()).hexdigest()[:40]
-        with self.app.app_context():
-            try:
-                data, _all, current = cache.get_page(key, ALL)
-            except cache.CacheUnavailable:
+        page = cache.hot_get(key)
+        if page is None:
+            with self.app.app_context():
+                try:
+                    data, _all, current = cache.get_page(key, ALL)
+                except cache.CacheUnavailable:
+                    return None
+            if data is None:
                 return None
-        if data is None:
-            return None
-        try:
-            depends, content_type, body = unpack(data)
-        except (ValueError, KeyError):
-            return None
-        if current != depends or MARKER.encode() in body:
-            return None
-        etag = hashlib.sha256(body).hexdigest()[:32]
+            try:
+                depends, content_type, body = unpack(data)
+            except (ValueError, KeyError):
+                return None
+            if current != depends or MARKER.encode() in body:
+                return None
+            page = (content_type, body, hashlib.sha256(body).hexdigest()[:32])
+            if config.get("PAGE_CACHE_HOT_SECONDS"):
+                cache.hot_put(key, float(config["PAGE_CACHE_HOT_SECONDS"]), page)
+        content_type, body, etag = page
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         headers = [("Content-Type", content_type),
                    ("Cache-Control", f"public, max-age={int(config.get('PAGE_CACHE_MAX_AGE', 30))}"),

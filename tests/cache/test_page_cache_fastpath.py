@@ -90,3 +90,24 @@ def test_an_untrusted_host_is_refused_by_the_app(app, world, page_cache, app_run
     assert app.test_client().get("/coops", headers=EN | good).status_code == 200
     assert len(app_runs) == 1
     assert app.test_client().get("/coops", headers=EN | {"Host": "evil.example"}).status_code == 400
+
+
+def test_a_change_made_through_another_server_shows_within_the_hot_seconds(app, world, page_cache, app_runs,
+                                                                          monkeypatch, redis_url):
+    import time
+
+    import redis
+
+    from shop import cache
+
+    monkeypatch.setitem(app.config, "REDIS_URL", redis_url)
+    monkeypatch.setitem(app.config, "PAGE_CACHE_HOT_SECONDS", 0.3)
+    app.test_client().get("/coops", headers=EN)
+    app.test_client().get("/coops", headers=EN)  # found fresh in Redis: kept in this process
+    assert len(app_runs) == 1
+    redis.Redis.from_url(redis_url).incr(cache.VERSION_PREFIX + "epoch")  # another server's change
+    app.test_client().get("/coops", headers=EN)
+    assert len(app_runs) == 1  # still this process's copy
+    time.sleep(0.35)
+    app.test_client().get("/coops", headers=EN)
+    assert len(app_runs) == 2  # stale in Redis now: rendered again
