@@ -78,11 +78,13 @@ def is_cacheable_visitor() -> bool:
 
 
 def page_key() -> str:
-    query = urlencode(sorted(request.args.items(multi=True)))
     # The host too: a page rendered for one host name never answers another (links in trace pages' QR codes
     # fall back to the request's host in a development shop configured without TRUSTED_HOSTS).
-    text = f"{lang()}|{request.host}|{request.path}|{query}"
-    return hashlib.sha256(text.encode()).hexdigest()[:40]
+    return _key(lang(), request.host, request.path, sorted(request.args.items(multi=True)))
+
+
+def _key(language: str, host: str, path: str, args: list[tuple[str, str]]) -> str:
+    return hashlib.sha256(f"{language}|{host}|{path}|{urlencode(args)}".encode()).hexdigest()[:40]
 
 
 def pack(depends: dict[str, int], content_type: str, body: bytes) -> bytes:
@@ -96,6 +98,28 @@ def unpack(data: bytes) -> tuple[dict[str, int], str, bytes]:
     return meta["v"], meta["ct"], body
 
 
+def fresh_page(key: str, config) -> tuple[tuple[str, bytes, str] | None, int]:
+    """The stored page under key if its counters are unchanged, as (content type, body, ETag), and the current
+    "all" counter (0 when the page came from this worker's hot copies). Needs an app context for Redis, unless
+    the page is hot. Raises CacheUnavailable."""
+    page = cache.hot_get(key)
+    if page is not None:
+        return page, 0
+    data, all_version, current = cache.get_page(key, ALL)
+    if data is None:
+        return None, all_version
+    try:
+        depends, content_type, body = unpack(data)
+    except (ValueError, KeyError):
+        return None, all_version  # not ours, or cut short: render it again
+    if current != depends:
+        return None, all_version
+    page = (content_type, body, hashlib.sha256(body).hexdigest()[:32])
+    if config.get("PAGE_CACHE_HOT_SECONDS"):
+        cache.hot_put(key, float(config["PAGE_CACHE_HOT_SECONDS"]), page)
+    return page, all_version
+
+
 def serve_from_cache():
     """before_request: answer a cacheable request from the cache, or mark it to be stored once rendered."""
     if not seconds() or request.method not in ("GET", "HEAD") or request.endpoint not in CACHED_ENDPOINTS \
@@ -103,16 +127,12 @@ def serve_from_cache():
         return None
     key = page_key()
     try:
-        data, all_version, current = cache.get_page(key, ALL)
-        if data is not None:
-            depends, content_type, body = unpack(data)
-            if current == depends:
-                g.page_cache = Served(key)
-                return Response(body, content_type=content_type)
+        page, all_version = fresh_page(key, current_app.config)
     except cache.CacheUnavailable:
         return None
-    except (ValueError, KeyError):
-        pass  # not ours, or cut short: render it again
+    if page is not None:
+        g.page_cache = Served(key)
+        return Response(page[1], content_type=page[0])
     g.page_cache = Pending(key, all_version)
     # flask_wtf's generate_csrf() returns g.<field> when it is set: the page renders with the placeholder.
     setattr(g, current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), MARKER)
@@ -333,6 +353,8 @@ class FastPath:
         return self.wsgi_app(environ, start_response)
 
     def _hit(self, environ):
+        from urllib.parse import parse_qsl
+
         from werkzeug.datastructures import LanguageAccept
         from werkzeug.http import parse_accept_header, unquote_etag
         from werkzeug.wsgi import get_host
@@ -350,29 +372,16 @@ class FastPath:
             return None
         language = parse_accept_header(environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept).best_match(
             ("zh", "en")) or "zh"
-        request_path = environ.get("PATH_INFO", "") or "/"
-        from urllib.parse import parse_qsl
-
-        args = urlencode(sorted(parse_qsl(query, keep_blank_values=True)))
-        key = hashlib.sha256(f"{language}|{host}|{request_path}|{args}".encode()).hexdigest()[:40]
-        page = cache.hot_get(key)
-        if page is None:
-            with self.app.app_context():
-                try:
-                    data, _all, current = cache.get_page(key, ALL)
-                except cache.CacheUnavailable:
-                    return None
-            if data is None:
-                return None
-            try:
-                depends, content_type, body = unpack(data)
-            except (ValueError, KeyError):
-                return None
-            if current != depends or MARKER.encode() in body:
-                return None
-            page = (content_type, body, hashlib.sha256(body).hexdigest()[:32])
-            if config.get("PAGE_CACHE_HOT_SECONDS"):
-                cache.hot_put(key, float(config["PAGE_CACHE_HOT_SECONDS"]), page)
+        key = _key(language, host, environ.get("PATH_INFO", "") or "/",
+                   sorted(parse_qsl(query, keep_blank_values=True)))
+        try:
+            if (page := cache.hot_get(key)) is None:
+                with self.app.app_context():
+                    page, _all = fresh_page(key, config)
+        except cache.CacheUnavailable:
+            return None
+        if page is None or MARKER.encode() in page[1]:
+            return None  # a page with a form: each visitor needs their own token, from the app
         content_type, body, etag = page
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         headers = [("Content-Type", content_type),
