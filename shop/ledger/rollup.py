@@ -9,6 +9,7 @@ from collections import defaultdict
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import aliased
 
 from shop.extensions import db
 from shop.ledger.models import HouseholdIncomeMonth as R, LedgerMonth as M, LedgerPosting as P, LedgerTransaction
@@ -60,12 +61,19 @@ def roll_up_months(txn: LedgerTransaction) -> None:
         select(OrderLine.id, OrderLine.product_slug, OrderLine.quantity).where(OrderLine.id.in_(lines)))} \
         if lines else {}
     month = txn.posted_at.astimezone(SHOP_TZ).strftime("%Y-%m")
+    # A line's units are counted once, on its first posting of the payment (a part of 0 fen, such as the
+    # commission of a cooperative without one, has no posting), as line_units() counts them in SQL.
+    first: dict[int, int] = {}
+    if txn.kind == "payment":
+        for p in txn.postings:
+            if p.line_id is not None:
+                first[p.line_id] = min(first.get(p.line_id, p.id), p.id)
     sums = defaultdict(lambda: [0, 0])
     for p in txn.postings:
         slug, qty = products.get(p.line_id, ("", 0))
         row = sums[(p.coop_id or 0, p.account, txn.kind, p.household_id or 0, slug, month)]
         row[0] += p.amount_fen
-        if txn.kind == "payment" and p.account == "commission":
+        if p.line_id is not None and first.get(p.line_id) == p.id:
             row[1] += qty
     _add(M, MONTH_KEY, ("amount_fen", "units"),
          [dict(zip(MONTH_KEY, key), amount_fen=fen, units=units) for key, (fen, units) in sorted(sums.items())])
@@ -102,13 +110,22 @@ def income_from_postings(month):
             .group_by(P.household_id, month))
 
 
+def line_units():
+    """SQL for a posting's units in ledger_months (with OrderLine joined on its line): the line's quantity on the
+    line's first posting of its payment, 0 on every other posting. Not on the commission posting: a part of 0 fen
+    is never posted, and a cooperative without commission (or a line whose commission rounds to 0) still sells."""
+    Q = aliased(P)
+    first = select(func.min(Q.id)).where(Q.txn_id == P.txn_id, Q.line_id == P.line_id).scalar_subquery()
+    return case((and_(P.kind == "payment", P.line_id.is_not(None), P.id == first),
+                 func.coalesce(OrderLine.quantity, 0)), else_=0)
+
+
 def months_from_postings(month):
     """ledger_months recomputed from the postings: (coop_id, account, kind, household_id, product_slug, month,
     amount_fen, units), the same sums post() adds up row by row."""
     sale_line = and_(P.kind.in_(SALE_KINDS), P.line_id.is_not(None))
     slug = case((sale_line, OrderLine.product_slug), else_=literal(""))
-    units = case((and_(P.kind == "payment", P.account == "commission"), func.coalesce(OrderLine.quantity, 0)),
-                 else_=0)
+    units = line_units()
     keys = (func.coalesce(P.coop_id, 0), P.account, P.kind, func.coalesce(P.household_id, 0), slug, month)
     return (select(*[k.label(name) for k, name in zip(keys, MONTH_KEY)],
                    func.sum(P.amount_fen).label("amount_fen"), func.sum(units).label("units"))
