@@ -45,11 +45,10 @@ def upgrade():
         INSERT INTO ledger_months (coop_id, account, kind, household_id, product_slug, month, amount_fen, units)
         SELECT COALESCE(p.coop_id, 0), p.account, p.kind, COALESCE(p.household_id, 0), {slug}, {month},
                SUM(p.amount_fen),
-               SUM(CASE WHEN p.kind = 'payment' AND p.line_id IS NOT NULL
-                             AND p.id = (SELECT min(q.id) FROM ledger_postings q
-                                         WHERE q.txn_id = p.txn_id AND q.line_id = p.line_id)
-                        THEN COALESCE(l.quantity, 0) ELSE 0 END)
+               SUM(CASE WHEN f.first_id IS NOT NULL THEN COALESCE(l.quantity, 0) ELSE 0 END)
         FROM ledger_postings p LEFT JOIN order_lines l ON l.id = p.line_id
+             LEFT JOIN (SELECT line_id, min(id) AS first_id FROM ledger_postings
+                        WHERE kind = 'payment' AND line_id IS NOT NULL GROUP BY line_id) f ON f.first_id = p.id
         GROUP BY COALESCE(p.coop_id, 0), p.account, p.kind, COALESCE(p.household_id, 0), {slug}, {month}""")
 
 

@@ -9,7 +9,6 @@ from collections import defaultdict
 from sqlalchemy import and_, bindparam, case, delete, func, insert, literal, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
 
 from shop.extensions import db
 from shop.ledger.models import HouseholdIncomeMonth as R, LedgerMonth as M, LedgerPosting as P, LedgerTransaction
@@ -110,14 +109,19 @@ def income_from_postings(month):
             .group_by(P.household_id, month))
 
 
-def line_units():
-    """SQL for a posting's units in ledger_months (with OrderLine joined on its line): the line's quantity on the
-    line's first posting of its payment, 0 on every other posting. Not on the commission posting: a part of 0 fen
-    is never posted, and a cooperative without commission (or a line whose commission rounds to 0) still sells."""
-    Q = aliased(P)
-    first = select(func.min(Q.id)).where(Q.txn_id == P.txn_id, Q.line_id == P.line_id).scalar_subquery()
-    return case((and_(P.kind == "payment", P.line_id.is_not(None), P.id == first),
-                 func.coalesce(OrderLine.quantity, 0)), else_=0)
+def first_line_postings(*where):
+    """(line_id, first_id): each line's first posting of its payment, the one that counts the line's units in
+    ledger_months (not its commission posting: a part of 0 fen is never posted, and a cooperative without
+    commission, or a line whose commission rounds to 0, still sells). Conditions on the time or the cooperative
+    keep a line's payment postings together (they share both), so `where` may narrow the search to them."""
+    return (select(P.line_id.label("line_id"), func.min(P.id).label("first_id"))
+            .where(P.kind == "payment", P.line_id.is_not(None), *where).group_by(P.line_id).subquery("first_postings"))
+
+
+def line_units(first):
+    """SQL for a posting's units in ledger_months, with OrderLine joined on its line and first_line_postings()
+    outer-joined on first_id = the posting's id: the line's quantity on that posting, 0 on every other."""
+    return case((first.c.first_id.is_not(None), func.coalesce(OrderLine.quantity, 0)), else_=0)
 
 
 def months_from_postings(month):
@@ -125,11 +129,13 @@ def months_from_postings(month):
     amount_fen, units), the same sums post() adds up row by row."""
     sale_line = and_(P.kind.in_(SALE_KINDS), P.line_id.is_not(None))
     slug = case((sale_line, OrderLine.product_slug), else_=literal(""))
-    units = line_units()
+    first = first_line_postings()
+    units = line_units(first)
     keys = (func.coalesce(P.coop_id, 0), P.account, P.kind, func.coalesce(P.household_id, 0), slug, month)
     return (select(*[k.label(name) for k, name in zip(keys, MONTH_KEY)],
                    func.sum(P.amount_fen).label("amount_fen"), func.sum(units).label("units"))
-            .outerjoin(OrderLine, OrderLine.id == P.line_id).group_by(*keys))
+            .select_from(P).outerjoin(OrderLine, OrderLine.id == P.line_id)
+            .outerjoin(first, first.c.first_id == P.id).group_by(*keys))
 
 
 
