@@ -668,7 +668,9 @@ EARNINGS_SQL = (
     """SELECT account, kind, household_id, to_char(posted_at + INTERVAL '8 hours', 'YYYY-MM'), sum(amount_fen)
        FROM ledger_postings WHERE coop_id = %(c)s GROUP BY 1, 2, 3, 4""",
     f"""SELECT l.product_slug, max(l.product_name_zh), max(l.product_name_en), p.kind, p.account, sum(p.amount_fen),
-              sum(CASE WHEN p.kind = 'payment' AND p.account = 'commission' THEN l.quantity ELSE 0 END)
+              sum(CASE WHEN p.kind = 'payment' AND p.line_id IS NOT NULL AND p.id = (SELECT min(q.id)
+                       FROM ledger_postings q WHERE q.txn_id = p.txn_id AND q.line_id = p.line_id)
+                       THEN l.quantity ELSE 0 END)
        FROM ledger_postings p JOIN order_lines l ON l.id = p.line_id
        WHERE p.coop_id = %(c)s AND p.account IN {_ACCOUNTS} AND p.kind IN ('payment', 'refund')
          AND l.shipment_id IN (SELECT id FROM shipments WHERE coop_id = %(c)s) GROUP BY 1, 4, 5""",
@@ -702,8 +704,11 @@ CHECK_SQL = (
     """SELECT coalesce(p.coop_id, 0), p.account, p.kind, coalesce(p.household_id, 0),
               CASE WHEN p.kind IN ('payment', 'refund') AND p.line_id IS NOT NULL THEN l.product_slug ELSE '' END,
               to_char(p.posted_at + INTERVAL '8 hours', 'YYYY-MM'), sum(p.amount_fen),
-              sum(CASE WHEN p.kind = 'payment' AND p.account = 'commission' THEN l.quantity ELSE 0 END)
-       FROM ledger_postings p LEFT JOIN order_lines l ON l.id = p.line_id GROUP BY 1, 2, 3, 4, 5, 6""",
+              sum(CASE WHEN f.first_id IS NOT NULL THEN l.quantity ELSE 0 END)
+       FROM ledger_postings p LEFT JOIN order_lines l ON l.id = p.line_id
+            LEFT JOIN (SELECT line_id, min(id) AS first_id FROM ledger_postings
+                       WHERE kind = 'payment' AND line_id IS NOT NULL GROUP BY line_id) f ON f.first_id = p.id
+       GROUP BY 1, 2, 3, 4, 5, 6""",
     "SELECT * FROM ledger_months",
 )
 

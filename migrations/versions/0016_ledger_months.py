@@ -37,7 +37,7 @@ def upgrade():
                               postgresql_include=['coop_id', 'household_id', 'amount_fen'])
     # Fill it from the ledger as post() would have (shop/ledger/rollup.py: roll_up_months): every posting by
     # cooperative, account, kind, household and Shanghai month, by product for the lines of sales and refunds;
-    # units are the lines' quantities, counted on their commission postings when paid.
+    # units are the lines' quantities, counted on each line's first posting of its payment.
     month = ("to_char(p.posted_at + interval '8 hours', 'YYYY-MM')" if op.get_bind().dialect.name == "postgresql"
              else "strftime('%Y-%m', p.posted_at, '+8 hours')")
     slug = ("CASE WHEN p.kind IN ('payment', 'refund') AND p.line_id IS NOT NULL THEN l.product_slug ELSE '' END")
@@ -45,8 +45,10 @@ def upgrade():
         INSERT INTO ledger_months (coop_id, account, kind, household_id, product_slug, month, amount_fen, units)
         SELECT COALESCE(p.coop_id, 0), p.account, p.kind, COALESCE(p.household_id, 0), {slug}, {month},
                SUM(p.amount_fen),
-               SUM(CASE WHEN p.kind = 'payment' AND p.account = 'commission' THEN COALESCE(l.quantity, 0) ELSE 0 END)
+               SUM(CASE WHEN f.first_id IS NOT NULL THEN COALESCE(l.quantity, 0) ELSE 0 END)
         FROM ledger_postings p LEFT JOIN order_lines l ON l.id = p.line_id
+             LEFT JOIN (SELECT line_id, min(id) AS first_id FROM ledger_postings
+                        WHERE kind = 'payment' AND line_id IS NOT NULL GROUP BY line_id) f ON f.first_id = p.id
         GROUP BY COALESCE(p.coop_id, 0), p.account, p.kind, COALESCE(p.household_id, 0), {slug}, {month}""")
 
 

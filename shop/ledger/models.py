@@ -111,7 +111,8 @@ class LedgerMonth(db.Model):
     No cooperative, household or product is 0 or '' (not NULL, so that the key is unique); these columns are
     keys of a derived table, not foreign keys. post() keeps it in the same transaction as the postings (one
     upsert, rows taken in key order) and `ledger check` proves it equals them. `units` counts each line's
-    quantity once, on its commission posting when it is paid (as the earnings page always has)."""
+    quantity once, on the line's first posting of its payment (rollup.line_units): not on its commission
+    posting, which a line without commission does not have."""
 
     __tablename__ = "ledger_months"
     __table_args__ = (

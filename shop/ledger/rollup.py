@@ -60,12 +60,19 @@ def roll_up_months(txn: LedgerTransaction) -> None:
         select(OrderLine.id, OrderLine.product_slug, OrderLine.quantity).where(OrderLine.id.in_(lines)))} \
         if lines else {}
     month = txn.posted_at.astimezone(SHOP_TZ).strftime("%Y-%m")
+    # A line's units are counted once, on its first posting of the payment (a part of 0 fen, such as the
+    # commission of a cooperative without one, has no posting), as line_units() counts them in SQL.
+    first: dict[int, int] = {}
+    if txn.kind == "payment":
+        for p in txn.postings:
+            if p.line_id is not None:
+                first[p.line_id] = min(first.get(p.line_id, p.id), p.id)
     sums = defaultdict(lambda: [0, 0])
     for p in txn.postings:
         slug, qty = products.get(p.line_id, ("", 0))
         row = sums[(p.coop_id or 0, p.account, txn.kind, p.household_id or 0, slug, month)]
         row[0] += p.amount_fen
-        if txn.kind == "payment" and p.account == "commission":
+        if p.line_id is not None and first.get(p.line_id) == p.id:
             row[1] += qty
     _add(M, MONTH_KEY, ("amount_fen", "units"),
          [dict(zip(MONTH_KEY, key), amount_fen=fen, units=units) for key, (fen, units) in sorted(sums.items())])
@@ -102,17 +109,33 @@ def income_from_postings(month):
             .group_by(P.household_id, month))
 
 
+def first_line_postings(*where):
+    """(line_id, first_id): each line's first posting of its payment, the one that counts the line's units in
+    ledger_months (not its commission posting: a part of 0 fen is never posted, and a cooperative without
+    commission, or a line whose commission rounds to 0, still sells). Conditions on the time or the cooperative
+    keep a line's payment postings together (they share both), so `where` may narrow the search to them."""
+    return (select(P.line_id.label("line_id"), func.min(P.id).label("first_id"))
+            .where(P.kind == "payment", P.line_id.is_not(None), *where).group_by(P.line_id).subquery("first_postings"))
+
+
+def line_units(first):
+    """SQL for a posting's units in ledger_months, with OrderLine joined on its line and first_line_postings()
+    outer-joined on first_id = the posting's id: the line's quantity on that posting, 0 on every other."""
+    return case((first.c.first_id.is_not(None), func.coalesce(OrderLine.quantity, 0)), else_=0)
+
+
 def months_from_postings(month):
     """ledger_months recomputed from the postings: (coop_id, account, kind, household_id, product_slug, month,
     amount_fen, units), the same sums post() adds up row by row."""
     sale_line = and_(P.kind.in_(SALE_KINDS), P.line_id.is_not(None))
     slug = case((sale_line, OrderLine.product_slug), else_=literal(""))
-    units = case((and_(P.kind == "payment", P.account == "commission"), func.coalesce(OrderLine.quantity, 0)),
-                 else_=0)
+    first = first_line_postings()
+    units = line_units(first)
     keys = (func.coalesce(P.coop_id, 0), P.account, P.kind, func.coalesce(P.household_id, 0), slug, month)
     return (select(*[k.label(name) for k, name in zip(keys, MONTH_KEY)],
                    func.sum(P.amount_fen).label("amount_fen"), func.sum(units).label("units"))
-            .outerjoin(OrderLine, OrderLine.id == P.line_id).group_by(*keys))
+            .select_from(P).outerjoin(OrderLine, OrderLine.id == P.line_id)
+            .outerjoin(first, first.c.first_id == P.id).group_by(*keys))
 
 
 

@@ -23,7 +23,7 @@ from shop.catalog.models import Product
 from shop.ledger.models import LedgerMonth as M, LedgerPosting as P
 from shop.money import fen_to_yuan_str
 from shop.spreadsheet import spreadsheet_safe
-from shop.ledger.rollup import SALE_KINDS
+from shop.ledger.rollup import SALE_KINDS, first_line_postings, line_units
 from shop.orders.models import OrderLine
 from shop.places.models import Village
 from shop.reports.periods import in_months, local_month, period_conditions, split_period
@@ -163,12 +163,14 @@ def _edge_days(coop_id: int, edges: list[tuple[date, date]]):
     """The cooperative's postings of some days, summed as the roll-up sums them."""
     sale_line = and_(P.kind.in_(SALE_KINDS), P.line_id.is_not(None))
     slug = case((sale_line, OrderLine.product_slug), else_=literal(""))
-    qty = case((and_(P.kind == "payment", P.account == "commission"), OrderLine.quantity), else_=0)
+    days = or_(*[and_(*period_conditions(lo, hi)) for lo, hi in edges])
+    first = first_line_postings(P.coop_id == coop_id, days)
     month = local_month()
     keys = (P.account, P.kind, func.coalesce(P.household_id, 0), slug, month)
-    return (select(*keys, func.sum(P.amount_fen), func.coalesce(func.sum(qty), 0))
-            .outerjoin(OrderLine, OrderLine.id == P.line_id)
-            .where(P.coop_id == coop_id, or_(*[and_(*period_conditions(lo, hi)) for lo, hi in edges]))
+    return (select(*keys, func.sum(P.amount_fen), func.coalesce(func.sum(line_units(first)), 0))
+            .select_from(P).outerjoin(OrderLine, OrderLine.id == P.line_id)
+            .outerjoin(first, first.c.first_id == P.id)
+            .where(P.coop_id == coop_id, days)
             .group_by(*keys))
 
 
