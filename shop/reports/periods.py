@@ -5,7 +5,7 @@ from sqlalchemy import func, literal
 
 from shop.extensions import db
 from shop.ledger.models import LedgerPosting as P
-from shop.types import SHOP_TZ
+from shop.types import SHOP_TZ, today_local
 
 
 def start_of(day: date) -> datetime:
@@ -29,10 +29,14 @@ def next_month(day: date) -> date:
 
 def split_period(start: date | None, end: date | None):
     """Split a period for the monthly roll-ups: ((first, last) whole months as YYYY-MM, None for an open end; or
-    None when it holds no whole month), and the (first day, last day) ranges of the months it cuts into. The
-    current month counts as whole: its roll-up rows hold every posting up to now."""
+    None when it holds no whole month), and the (first day, last day) ranges of the months it cuts into.
+
+    A period that ends today or later is read as one without an end: the roll-up rows of the current month hold
+    every posting up to now, and there is none after now, so that month counts as whole."""
     if start and end and start > end:
         return None, []
+    if end is not None and end >= today_local():
+        end = None
     first_full = start if start is None or start.day == 1 else next_month(start)
     last_full = end if end is None or next_month(end) - timedelta(days=1) == end \
         else end.replace(day=1) - timedelta(days=1)

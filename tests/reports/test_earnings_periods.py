@@ -13,7 +13,7 @@ from shop.ledger.check import check_ledger
 from shop.ledger.models import LedgerPosting as P
 from shop.orders.models import OrderLine
 from shop.reports.earnings import COOP_ACCOUNTS, Figures, build_earnings_report
-from shop.types import SHOP_TZ
+from shop.types import SHOP_TZ, utcnow
 from tests.reports.income_world import FIRST_DAY, LAST_DAY, IncomeWorld
 
 
@@ -76,6 +76,9 @@ def test_earnings_for_any_period_equal_the_postings_of_that_period(ctx):
     cases = [(None, None), (date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 1, 31), date(2026, 2, 1)),
              (date(2026, 1, 15), date(2026, 3, 10)), (date(2026, 2, 1), None), (None, date(2026, 2, 14)),
              (date(2026, 3, 5), date(2026, 3, 5)), (date(2026, 3, 5), date(2026, 3, 1))]
+    today = utcnow().astimezone(SHOP_TZ).date()  # the payments were posted today: this month is whole
+    cases += [(today.replace(day=1), today), (today, today), (today, today + timedelta(days=40)),
+              (today - timedelta(days=3), today), (date(2026, 2, 10), today)]
     for coop in world.coops:
         for start, end in cases:
             _check(coop.id, postings[coop.id], start, end)
