@@ -21,6 +21,7 @@ from shop.payments.refunds import request_refund, settle_refund
 from shop.payouts import settlement
 from shop.payouts.settlement import settle_due_shipments, settle_shipment
 from tests.ledger.ledger_world import Walnuts, after_refund_window, buy, quick_user
+from tests.ledger.test_ledger_concurrency import _in_thread
 
 pytestmark = pytest.mark.usefixtures("needs_postgres")
 
@@ -31,23 +32,6 @@ def _delivered(*items):
         assert ship_shipment(shipment, "中国邮政", f"EMS{shipment.id:010d}")
         assert confirm_receipt(order, shipment.id)
     return order
-
-
-def _in_thread(app, work, results, i):
-    def run():
-        with app.app_context():
-            try:
-                results[i] = work()
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - the test reports any failure
-                db.session.rollback()
-                results[i] = f"ERROR {type(error).__name__}: {error}"
-            finally:
-                db.session.remove()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    return thread
 
 
 def test_the_nightly_settlement_and_a_refund_do_not_deadlock_on_the_roll_up(app, monkeypatch):
