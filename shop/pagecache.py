@@ -14,10 +14,13 @@ ledger posting or cooperative (one after_flush listener below); categories and p
 whose counters moved is rendered again. Stock on a cached page may be a few seconds old; the cart and
 checkout always check the database.
 
-Per-visitor parts: a page is rendered for the cache with a placeholder where the CSRF token goes; every
-visitor's copy gets their own token on the way out. Such a page is `private, no-cache` without an ETag (a 304
-would keep a token that expires after WTF_CSRF_TIME_LIMIT); a page without a form is `public, max-age=30`
-with an ETag of its body, and If-None-Match answers 304."""
+Per-visitor parts: a page is rendered for the cache with a placeholder where the CSRF token goes. A visitor
+who sends cookies gets their own token there on the way out, `private, no-cache` without an ETag (a 304 would
+keep a token that expires after WTF_CSRF_TIME_LIMIT). A visitor who sends no cookie at all gets the placeholder
+taken out (tokenless forms): the one form on a cached page, add to cart, accepts a POST without a token when it
+carries no cookie and comes from this shop's own page (shop.web.cookieless_same_origin). That copy is the same
+for every such visitor: `public, max-age=30` with an ETag of the stored page, like a page without a form, and
+If-None-Match answers 304. A cached page must carry no other form that posts."""
 import hashlib
 import json
 import uuid
@@ -166,17 +169,21 @@ def finish(response: Response) -> Response:
     if isinstance(state, Pending):
         _store(state, response, body)
     field_name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    if MARKER.encode() in body:
-        g.pop(field_name, None)
+    g.pop(field_name, None)
+    if MARKER.encode() in body and (request.cookies or session.modified):
         response.set_data(body.replace(MARKER.encode(), generate_csrf().encode()))
         response.headers["Cache-Control"] = "private, no-cache"
     elif response.status_code == 200:
-        # A response that sets a cookie (Flask-Login marking an old session not fresh) is not for shared caches.
+        # A visitor without cookies gets the forms without a token (the one FastPath answers with); a response
+        # that sets a cookie (Flask-Login marking an old session not fresh) is not for shared caches.
         response.headers["Cache-Control"] = "private, no-cache" if session.modified else \
             f"public, max-age={int(current_app.config.get('PAGE_CACHE_MAX_AGE', 30))}"
         response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+        response.set_data(body.replace(MARKER.encode(), b""))
         response.make_conditional(request)
         response.headers.pop("Date", None)  # make_conditional adds one; the server sends its own
+    else:
+        response.set_data(body.replace(MARKER.encode(), b""))
     response.vary.update(("Accept-Language", "Cookie"))
     return response
 
@@ -328,9 +335,9 @@ def after_rollback(session: Session) -> None:
 
 
 class FastPath:
-    """WSGI middleware: answer a visitor who sends no cookie at all with a stored public page (one without a
-    form), before Flask opens a session, picks a language or runs a before_request function. Anything else, a
-    miss, a stale page or a page with a CSRF placeholder goes on to the app, which renders and stores it.
+    """WSGI middleware: answer a visitor who sends no cookie at all with a stored public page (its forms without
+    a token, as finish() gives them), before Flask opens a session, picks a language or runs a before_request
+    function. Anything else, a miss or a stale page goes on to the app, which renders and stores it.
 
     The answer is the one finish() gives a cache hit, byte for byte and header for header: the language is the
     browser's (a visitor without cookies has no switch and no account), and the security headers and the
@@ -380,9 +387,10 @@ class FastPath:
                     page, _all = fresh_page(key, config)
         except cache.CacheUnavailable:
             return None
-        if page is None or MARKER.encode() in page[1]:
-            return None  # a page with a form: each visitor needs their own token, from the app
+        if page is None:
+            return None
         content_type, body, etag = page
+        body = body.replace(MARKER.encode(), b"")  # forms without a token: see tokenless_forms in the docstring
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         headers = [("Content-Type", content_type),
                    ("Cache-Control", f"public, max-age={int(config.get('PAGE_CACHE_MAX_AGE', 30))}"),

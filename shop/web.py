@@ -67,6 +67,19 @@ def public_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+def cookieless_same_origin() -> bool:
+    """Whether this POST carries no cookie at all and says it comes from one of this shop's own pages (Origin,
+    or Referer when a browser sends no Origin; Sec-Fetch-Site when sent). Such a request cannot act for anybody:
+    no session and no remember cookie reach the server, and another site's form is named by its Origin. The
+    cart accepts it without a CSRF token, so that the product page a visitor without cookies gets can be one
+    stored page for all (docs/PERFORMANCE.md)."""
+    if request.headers.get("Cookie") or request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        return False
+    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
+    parts = urlsplit(source)
+    return bool(parts.scheme and parts.netloc) and (parts.scheme, parts.netloc) == (request.scheme, request.host)
+
+
 def first_error(form) -> str:
     """Return the first validation message of a form, for a flash message."""
     for errors in form.errors.values():

@@ -1,11 +1,11 @@
 """The cart: view it, add to it, change quantities. Works without JavaScript."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from shop.cart.forms import CartAddForm, CartQuantityForm
 from shop.cart.services import CartError, add_to_cart, get_cart, load_cart_view, set_quantity
-from shop.extensions import db
-from shop.web import first_error, safe_next
+from shop.extensions import csrf, db
+from shop.web import cookieless_same_origin, first_error, safe_next
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
@@ -16,8 +16,14 @@ def view():
 
 
 @bp.post("/add")
+@csrf.exempt  # checked here: a token, or a same-origin POST that carries no cookie (cookieless_same_origin)
 def add():
-    form = CartAddForm()
+    if cookieless_same_origin():
+        form = CartAddForm(meta={"csrf": False})
+    else:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()
+        form = CartAddForm()
     back = safe_next(request.form.get("next"), url_for("cart.view"))
     if not form.validate():
         flash(first_error(form), "error")

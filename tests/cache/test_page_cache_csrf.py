@@ -1,11 +1,14 @@
-"""A cached product page carries each visitor's own CSRF token, and adding to the cart from it works with CSRF
-protection on, from a first visit without any cookie."""
+"""A cached product page carries each visitor's own CSRF token when they have a session, and one token-less copy
+for every visitor without cookies; adding to the cart works from both with CSRF protection on, and a POST from
+another site is refused."""
 import re
 
 import pytest
+from sqlalchemy import func, select
 
 from config import TestConfig
 from shop import cache, create_app
+from shop.cart.models import CartItem
 from shop.pagecache import MARKER
 from shop.extensions import db
 from tests.catalog.catalog_builders import EN
@@ -29,33 +32,66 @@ def csrf_app(app, database_url, tmp_path):
             engine.dispose()
 
 
-def test_every_visitor_gets_their_own_token_and_can_add_to_the_cart(csrf_app, world):
+def _add(client, url, token, variant, origin="http://localhost"):
+    headers = EN | ({"Origin": origin} if origin else {})
+    return client.post("/cart/add", data={"csrf_token": token, "variant_id": variant, "quantity": 2, "next": url},
+                       headers=headers)
+
+
+def test_a_visitor_with_a_session_gets_their_own_token(csrf_app, world):
     url = f"/products/{world.product_a}"
     first, second = csrf_app.test_client(), csrf_app.test_client()
+    for client in (first, second):
+        client.get("/account/login", headers=EN)  # a session, with a CSRF token in it
     page1 = first.get(url, headers=EN).get_data(as_text=True)
     count, resp = queries(csrf_app, second, url, headers=EN)
     page2 = resp.get_data(as_text=True)
     assert count == 0  # served from the cache …
     token1, token2 = TOKEN.search(page1).group(1), TOKEN.search(page2).group(1)
     assert token1 != token2 and MARKER not in page1 + page2  # … with the visitor's own token
-    assert "session=" in resp.headers["Set-Cookie"]  # the token's other half, for a visitor without a cookie
-    # The second visitor (first visit, no cookie before it) adds to the cart from the cached page.
-    added = second.post("/cart/add", data={"csrf_token": token2, "variant_id": world.variant_a, "quantity": 2,
-                                           "next": url}, headers=EN)
+    assert resp.headers["Cache-Control"] == "private, no-cache" and "ETag" not in resp.headers
+    added = _add(second, url, token2, world.variant_a)
     assert added.status_code == 302 and added.headers["Location"].endswith("/cart")
-    cart = second.get("/cart", headers=EN).get_data(as_text=True)
-    assert "Added to your cart." in cart and "Walnut 0" in cart
-    # Another visitor's token is refused: the first visitor's page cannot be replayed by someone else.
-    third = csrf_app.test_client()
-    third.get("/coops", headers=EN)
-    refused = third.post("/cart/add", data={"csrf_token": token1, "variant_id": world.variant_a, "quantity": 1,
-                                            "next": url}, headers=EN)
-    assert refused.status_code == 400 and "The form expired" in refused.get_data(as_text=True)
+    # With a session, a same-origin POST still needs the token, and another visitor's is refused.
+    for token in ("", token1):
+        refused = _add(second, url, token, world.variant_a)
+        assert refused.status_code == 400 and "The form expired" in refused.get_data(as_text=True)
+
+
+def test_a_visitor_without_cookies_gets_one_public_page_and_adds_from_it(csrf_app, world):
+    url = f"/products/{world.product_a}"
+    csrf_app.test_client().get(url, headers=EN)  # stored
+    visitor = csrf_app.test_client()
+    count, resp = queries(csrf_app, visitor, url, headers=EN)
+    page = resp.get_data(as_text=True)
+    assert count == 0 and TOKEN.search(page) is None and 'name="csrf_token" value=""' in page
+    assert "Set-Cookie" not in resp.headers and resp.headers["Cache-Control"] == "public, max-age=30"
+    again = csrf_app.test_client().get(url, headers=EN | {"If-None-Match": resp.headers["ETag"]})
+    assert again.status_code == 304
+    # Another site's form, or a POST that names no page it came from, is refused and puts nothing in a cart.
+    for origin in ("https://evil.example", "null", ""):
+        refused = _add(csrf_app.test_client(), url, "", world.variant_a, origin=origin)
+        assert refused.status_code == 400 and "The form expired" in refused.get_data(as_text=True), origin
+    cross = csrf_app.test_client().post("/cart/add", data={"csrf_token": "", "variant_id": world.variant_a,
+                                                            "quantity": 1}, headers=EN | {
+        "Origin": "http://localhost", "Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 400
+    with csrf_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(CartItem)) == 0
+    # From the shop's own page (Origin, or only a Referer) the visitor's cart gets the units.
+    for headers in ({"Origin": "http://localhost"}, {"Referer": f"http://localhost{url}"}):
+        buyer = csrf_app.test_client()
+        added = buyer.post("/cart/add", data={"csrf_token": "", "variant_id": world.variant_a, "quantity": 2,
+                                              "next": url}, headers=EN | headers)
+        assert added.status_code == 302 and added.headers["Location"].endswith("/cart"), headers
+        cart = buyer.get("/cart", headers=EN).get_data(as_text=True)
+        assert "Added to your cart." in cart and "Walnut 0" in cart
 
 
 def test_the_same_visitor_keeps_one_session_token(csrf_app, world):
     client = csrf_app.test_client()
     url = f"/products/{world.product_a}"
+    client.get("/account/login", headers=EN)
     client.get(url, headers=EN)
     with client.session_transaction() as sess:
         raw = sess["csrf_token"]
