@@ -41,7 +41,7 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from config import Config  # noqa: E402
 from shop import create_app  # noqa: E402
 from shop.extensions import db  # noqa: E402
-from tests.load.test_two_servers import PASSWORD, Buyer, _free_port, _is_open  # noqa: E402
+from tests.load.test_two_servers import PASSWORD, Buyer, _free_port, _is_open, field  # noqa: E402
 
 CEILING_APP = '''
 import os
@@ -173,11 +173,26 @@ def worker_rss_mb(master: subprocess.Popen) -> list[float]:
     return sizes
 
 
-def checkout(port: int, buyers: int, orders: int, variant_id: int) -> tuple[float, int, int]:
-    """Buyers place one-unit orders through the pages; return (orders per second, placed, refused)."""
+def signed_in_buyers(port: int, buyers: int) -> list[Buyer]:
     people = [Buyer(f"10.9.{b // 250}.{b % 250 + 1}") for b in range(buyers)]
     for b, person in enumerate(people):
         assert person.log_in(port, f"bench-buyer-{b}@example.test") == 302
+    return people
+
+
+def in_threads(people: list[Buyer], work) -> float:
+    """Run work(person) in one thread per buyer; return the seconds it took."""
+    threads = [threading.Thread(target=work, args=(p,)) for p in people]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - started
+
+
+def checkout(port: int, people: list[Buyer], orders: int, variant_id: int) -> tuple[float, int, int]:
+    """Buyers place one-unit orders through the pages; return (orders per second, placed, refused)."""
     placed, refused, lock = [0], [0], threading.Lock()
     todo = iter(range(orders))
 
@@ -190,13 +205,37 @@ def checkout(port: int, buyers: int, orders: int, variant_id: int) -> tuple[floa
             with lock:
                 (placed if number else refused)[0] += 1
 
-    threads = [threading.Thread(target=run, args=(p,)) for p in people]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return placed[0] / (time.perf_counter() - started), placed[0], refused[0]
+    seconds = in_threads(people, run)
+    return placed[0] / seconds, placed[0], refused[0]
+
+
+def placing(port: int, people: list[Buyer], rounds: int, variant_id: int) -> tuple[float, int, int]:
+    """The order step alone: in each round every buyer fills a cart and opens the checkout page (not timed), then
+    all of them place their orders at once (timed). Return (orders per second, placed, refused)."""
+    placed, refused, lock, seconds = [0], [0], threading.Lock(), 0.0
+    for _round in range(rounds):
+        ready = {}
+
+        def prepare(person: Buyer) -> None:
+            csrf, _ = person.token(port, "/products/bench-checkout")
+            person.call(port, "POST", "/cart/add", {"csrf_token": csrf, "variant_id": variant_id, "quantity": 1})
+            csrf, page = person.token(port, "/checkout")
+            if 'name="checkout_token"' in page:
+                ready[person] = {"csrf_token": csrf, "checkout_token": field(page, "checkout_token"),
+                                 "address_id": field(page, "address_id")}
+
+        def place(person: Buyer) -> None:
+            if person not in ready:
+                return
+            status, _, location = person.call(port, "POST", "/checkout", ready[person])
+            with lock:
+                (placed if status == 302 and "/pay/" in location else refused)[0] += 1
+
+        in_threads(people, prepare)
+        if not ready:
+            break
+        seconds += in_threads(people, place)
+    return placed[0] / seconds if seconds else 0.0, placed[0], refused[0]
 
 
 def main() -> None:
@@ -205,9 +244,12 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--buyers", type=int, default=40)
-    ap.add_argument("--orders", type=int, default=1500)
-    ap.add_argument("--stock", type=int, default=1000)
+    ap.add_argument("--buyers", type=int, default=200)
+    ap.add_argument("--journey-buyers", type=int, default=40)
+    ap.add_argument("--orders", type=int, default=600)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--stock", type=int, default=1500)
+    ap.add_argument("--only", choices=("pages", "checkout"))
     args = ap.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -235,23 +277,31 @@ def main() -> None:
     ceiling = gunicorn("ceiling_app:app", ceiling_port, args.workers,
                        env | {"CEILING_DIR": str(tmp / "ceiling"), "CWD": str(tmp)}, tmp / "ceiling.log")
     try:
-        print(f"gunicorn: {args.workers} gthread workers x 4 threads; wrk: {args.connections} connections, "
-              f"{args.seconds} s a page")
-        for name, path in pages.items():
-            ours, _ = wrk(f"http://127.0.0.1:{shop_port}{path}", args.seconds, args.connections)
-            top, _ = wrk(f"http://127.0.0.1:{ceiling_port}/{name}", args.seconds, args.connections)
-            print(f"{name:10} {path:28} shop {ours:8.1f} req/s   ceiling {top:8.1f} req/s   ratio {ours / top:.3f}")
-        before = worker_rss_mb(shop)
-        done = 0
-        while done < 10_000:
-            done += wrk(f"http://127.0.0.1:{shop_port}{pages['catalogue']}", 5, args.connections)[1]
-            done += wrk(f"http://127.0.0.1:{shop_port}{pages['product']}", 5, args.connections)[1]
-        after = worker_rss_mb(shop)
-        print(f"worker memory: {', '.join(f'{m:.0f}' for m in before)} MB before, "
-              f"{', '.join(f'{m:.0f}' for m in after)} MB after {done:,} more requests")
-        rate, placed, refused = checkout(shop_port, args.buyers, args.orders, variant_id)
-        print(f"checkout: {rate:.1f} orders/s ({placed} placed, {refused} found it sold out; "
-              f"{args.buyers} buyers, each order 4 requests)")
+        placed = 0
+        if args.only != "checkout":
+            print(f"gunicorn: {args.workers} gthread workers x 4 threads; wrk: {args.connections} connections, "
+                  f"{args.seconds} s a page")
+            for name, path in pages.items():
+                ours, _ = wrk(f"http://127.0.0.1:{shop_port}{path}", args.seconds, args.connections)
+                top, _ = wrk(f"http://127.0.0.1:{ceiling_port}/{name}", args.seconds, args.connections)
+                print(f"{name:10} {path:28} shop {ours:8.1f} req/s   ceiling {top:8.1f} req/s   ratio {ours / top:.3f}")
+            before = worker_rss_mb(shop)
+            done = 0
+            while done < 10_000:
+                done += wrk(f"http://127.0.0.1:{shop_port}{pages['catalogue']}", 5, args.connections)[1]
+                done += wrk(f"http://127.0.0.1:{shop_port}{pages['product']}", 5, args.connections)[1]
+            after = worker_rss_mb(shop)
+            print(f"worker memory: {', '.join(f'{m:.0f}' for m in before)} MB before, "
+                  f"{', '.join(f'{m:.0f}' for m in after)} MB after {done:,} more requests")
+        if args.only != "pages":
+            people = signed_in_buyers(shop_port, args.buyers)
+            rate, placed, refused = checkout(shop_port, people[:args.journey_buyers], args.orders, variant_id)
+            print(f"checkout through the pages: {rate:.1f} orders/s ({placed} placed, {refused} found it sold out; "
+                  f"{args.journey_buyers} buyers, each order 4 requests)")
+            rate, more, refused = placing(shop_port, people, args.rounds, variant_id)
+            placed += more
+            print(f"placing orders: {rate:.1f} orders/s ({more} placed, {refused} refused; {args.buyers} buyers "
+                  f"placing at once, {args.rounds} rounds)")
     finally:
         for proc in (shop, ceiling):
             proc.terminate()

@@ -7,10 +7,11 @@ Whole months are read from the roll-up post() keeps (household_income_months, ch
 by `ledger check`); the days of a month that the period cuts are read from the postings themselves. A year
 is then twelve sums per household instead of millions of postings (docs/PERFORMANCE.md). The roll-up has
 no product category: grouped or filtered by category, the report sums the postings of the whole period."""
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, null, select, union_all
+from sqlalchemy import case, func, null, or_, select, union_all
 
 from shop.catalog.models import Category, Product, Variant
 from shop.coops.models import Cooperative
@@ -20,7 +21,7 @@ from shop.ledger.models import HouseholdIncomeMonth as R, LedgerPosting as P
 from shop.ledger.rollup import INCOME_KINDS, units_milli
 from shop.orders.models import OrderLine
 from shop.places.models import County, Village
-from shop.reports.periods import in_months, local_month, period_conditions, split_period
+from shop.reports.periods import in_months, local_month, period_conditions, split_period_cheaply
 
 GROUPS = ("household", "village", "county", "coop", "category", "poor")
 SORTS = ("income", "name", "households")
@@ -40,7 +41,9 @@ class IncomeFilter:
     poor: bool | None = None
 
 
-@dataclass(frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, and a year by household builds
+# 10,000 of them.
+@dataclass(slots=True)
 class IncomeRow:
     key: int | str
     name_zh: str
@@ -74,15 +77,16 @@ class IncomeReport:
     people: list[IncomeRow] | None = None  # the household rows the report was summed from (not by category)
 
 
-def _edge(lo: date | None, hi: date | None, by_category: bool = False):
-    """Income rows of the days lo..hi straight from the postings (with their lines' categories if asked)."""
+def _edge(lo: date | None, hi: date | None, by_category: bool = False, sign: int = 1):
+    """Income rows of the days lo..hi straight from the postings (with their lines' categories if asked);
+    sign=-1 gives them negated, to take days out of a whole month."""
     units = units_milli().subquery()
     settled = P.kind == "settlement"
     stmt = (select(P.household_id.label("household_id"),
                    (Product.category_id if by_category else null()).label("category_id"),
-                   local_month().label("month"), (-P.amount_fen).label("income_fen"),
-                   case((settled, func.coalesce(units.c.units, 0)), else_=0).label("units_milli"),
-                   case((settled, 1), else_=0).label("shares"))
+                   local_month().label("month"), (-sign * P.amount_fen).label("income_fen"),
+                   case((settled, sign * func.coalesce(units.c.units, 0)), else_=0).label("units_milli"),
+                   case((settled, sign), else_=0).label("shares"))
             .outerjoin(units, (units.c.line_id == P.line_id) & (units.c.household_id == P.household_id))
             .where(P.account == "household_payable", P.kind.in_(INCOME_KINDS), P.household_id.is_not(None),
                    *period_conditions(lo, hi)))
@@ -97,12 +101,13 @@ def _facts(filters: IncomeFilter, by_category: bool):
     roll-up, the days of a month the period cuts into from the postings."""
     if by_category:  # categories need the lines
         return _edge(filters.start, filters.end, by_category=True).subquery("facts")
-    whole, edges = split_period(filters.start, filters.end)
+    whole, edges, left_out = split_period_cheaply(filters.start, filters.end)
     parts = []
     if whole:
         parts.append(select(R.household_id, null().label("category_id"), R.month, R.income_fen, R.units_milli,
                             R.shares).where(*in_months(R.month, whole)))
     parts += [_edge(lo, hi) for lo, hi in edges]
+    parts += [_edge(lo, hi, sign=-1) for lo, hi in left_out]
     if not parts:  # an empty period
         return _edge(filters.start, filters.end).subquery("facts")
     return (union_all(*parts) if len(parts) > 1 else parts[0]).subquery("facts")
@@ -114,8 +119,10 @@ def _base(filters: IncomeFilter, group: str):
     facts = _facts(filters, by_category)
     if group != "month":  # summed per household (and category) before the joins: a year is 10,000 rows, not 120,000
         keys = [facts.c.household_id, facts.c.category_id]
-        facts = (select(*keys, *[func.sum(facts.c[c]).label(c) for c in ("income_fen", "units_milli", "shares")])
-                 .group_by(*keys).subquery("per_household"))
+        sums = [func.sum(facts.c[c]).label(c) for c in ("income_fen", "units_milli", "shares")]
+        # A household whose days were all taken out of a whole month sums to nothing: it had no income then.
+        facts = (select(*keys, *sums).group_by(*keys).having(or_(*[s != 0 for s in sums]))
+                 .subquery("per_household"))
     f = facts.c
     # Only the joins the grouping or the filters need (every household has a village and a cooperative, so
     # they never drop a row): the trend by month over a year reads 180,000 rows, each join costs.
@@ -178,18 +185,23 @@ def _household_rows(filters: IncomeFilter) -> list[IncomeRow]:
 
 def _grouped(people: list[IncomeRow], group: str) -> list[IncomeRow]:
     """Household rows summed by village, county, cooperative or registered-poor status."""
-    def group_of(p: IncomeRow):
-        county, village, coop = p.place_ids
-        status = "poor" if p.registered_poor else "other"
-        return {"village": (village, p.village_zh, p.village_en), "county": (county, p.county_zh, p.county_en),
-                "coop": (coop, p.coop_zh, p.coop_en), "poor": (status, status, status)}[group]
-
+    if group == "poor":
+        key_of = lambda p: ("poor", "poor", "poor") if p.registered_poor else ("other", "other", "other")  # noqa: E731
+    else:
+        at, zh, en = {"county": (0, "county_zh", "county_en"), "village": (1, "village_zh", "village_en"),
+                      "coop": (2, "coop_zh", "coop_en")}[group]
+        key_of = lambda p: (p.place_ids[at], getattr(p, zh), getattr(p, en))  # noqa: E731
     sums: dict = {}
     for p in people:
-        key, zh, en = group_of(p)
-        row = sums.setdefault(key, [zh, en, 0, 0, 0, 0, 0])
-        for i, value in enumerate((1, p.shares, p.units_milli, p.income_fen, p.poor_income_fen), start=2):
-            row[i] += value
+        key, name_zh, name_en = key_of(p)
+        row = sums.get(key)
+        if row is None:
+            row = sums[key] = [name_zh, name_en, 0, 0, 0, 0, 0]
+        row[2] += 1
+        row[3] += p.shares
+        row[4] += p.units_milli
+        row[5] += p.income_fen
+        row[6] += p.poor_income_fen
     return [IncomeRow(key, zh, en, n, shares, round(units / 1000, 1), fen, poor)
             for key, (zh, en, n, shares, units, fen, poor) in sums.items()]
 
@@ -219,12 +231,13 @@ BUCKETS_FEN = (0, 10_000, 50_000, 100_000, 200_000, 500_000, 1_000_000)  # ¥0, 
 
 
 def income_distribution(rows: list[IncomeRow]) -> list[tuple[int, int | None, int, int]]:
-    """Count households by income band from household rows: [(low_fen, high_fen or None, poor, others)]."""
-    bands = [[low, high, 0, 0] for low, high in zip(BUCKETS_FEN, (*BUCKETS_FEN[1:], None))]
+    """Count households by income band from household rows: [(low_fen, high_fen or None, poor, others)];
+    an income below zero counts in the lowest band."""
+    counts = [[0, 0] for _ in BUCKETS_FEN]
     for row in rows:
-        band = next(b for b in reversed(bands) if row.income_fen >= b[0]) if row.income_fen >= 0 else bands[0]
-        band[2 if row.registered_poor else 3] += 1
-    return [tuple(b) for b in bands]
+        counts[max(bisect_right(BUCKETS_FEN, row.income_fen) - 1, 0)][0 if row.registered_poor else 1] += 1
+    return [(low, high, poor, other)
+            for low, high, (poor, other) in zip(BUCKETS_FEN, (*BUCKETS_FEN[1:], None), counts)]
 
 
 def list_filter_choices() -> tuple[list, list, list, list]:
