@@ -7,6 +7,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from shop.accounts.models import Address, User
 from shop.cart.models import Cart, CartItem
@@ -78,7 +79,7 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
                              .with_for_update(read=True, key_share=True)):
         raise CheckoutError(_("This account is closed."))
     _lock_coops(cart)
-    view: CartView = load_cart_view(cart)
+    view: CartView = load_cart_view(cart, pictures=False)
     if not view.groups:
         raise CheckoutError(_("Your cart is empty."))
     for group in view.groups:
@@ -110,7 +111,7 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
                                   name=line.product_name, n=e.available)) from e
     sources = _sources_by_line(taken)
     variants = {v.id: v for v in db.session.scalars(
-        select(Variant).where(Variant.id.in_(taken)).join(Variant.product))}
+        select(Variant).where(Variant.id.in_(taken)).join(Variant.product).options(contains_eager(Variant.product)))}
 
     for group in view.groups:
         coop = group.coop

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
-from shop.accounts.services import get_address, list_addresses
+from shop.accounts.services import list_addresses
 from shop.cart.services import get_cart, load_cart_view
 from shop.checkout.forms import CheckoutPlaceForm
 from shop.checkout.services import (CheckoutError, DuplicateCheckout, get_order_by_token, new_checkout_token,
@@ -23,7 +23,7 @@ def review():
     form = CheckoutPlaceForm()
     form.address_id.choices = [SelectChoice(a.id, a.one_line()) for a in addresses]
     if form.validate_on_submit():
-        return _place(form, cart)
+        return _place(form, cart, addresses)
     if form.errors:
         flash(first_error(form), "error")
     if not form.checkout_token.data:
@@ -33,23 +33,24 @@ def review():
     return render_template("checkout/review.html", cart=load_cart_view(cart), form=form, addresses=addresses)
 
 
-def _place(form: CheckoutPlaceForm, cart):
-    address = get_address(current_user.id, form.address_id.data)
+def _place(form: CheckoutPlaceForm, cart, addresses):
+    address = next((a for a in addresses if a.id == form.address_id.data), None)  # the buyer's own only
     token = form.checkout_token.data
     if address is None:
         flash(_("Please choose a delivery address."), "error")
         return redirect(url_for("checkout.review"))
     try:
-        order = place_order(current_user, cart, address, token, lang())
+        number = place_order(current_user, cart, address, token, lang()).number
         db.session.commit()
     except DuplicateCheckout:
         db.session.rollback()
         order = get_order_by_token(current_user.id, token)
+        number = order.number if order else None
     except CheckoutError as e:
         db.session.rollback()
         flash(str(e), "error")
         return redirect(url_for("cart.view"))
-    if order is None:
+    if number is None:
         flash(_("This checkout was already used. Please review your order again."), "error")
         return redirect(url_for("checkout.review"))
-    return redirect(url_for("payments.start", number=order.number))
+    return redirect(url_for("payments.start", number=number))  # read before the commit: no query after it
