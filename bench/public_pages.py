@@ -2,7 +2,8 @@
 the same page bytes from memory under the same gunicorn settings.
 
     python bench/public_pages.py [--products 2000] [--seconds 10] [--connections 8] [--workers 2]
-                                 [--buyers 40] [--orders 1500] [--stock 1000]
+                                 [--buyers 200] [--journey-buyers 40] [--orders 600] [--rounds 5]
+                                 [--stock 1500] [--only pages|checkout]
 
 Needs wrk (`apt-get install wrk`), PostgreSQL and Redis on loopback. BENCH_DATABASE_URL names the database
 (default postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench_pages; its name must contain "bench"); it
@@ -10,13 +11,17 @@ is dropped and made afresh: migrated, the demo data (one month of history) and p
 each with a lot. Both servers run `gunicorn --workers N --worker-class gthread --threads 4` in production
 configuration; wrk drives each page for --seconds with --connections connections, anonymous visitors.
 
-Then checkout: --buyers signed-in buyers (each from its own address, as nginx would pass it) place --orders
-one-unit orders through the pages (product page, add to cart, checkout page, place order) of one variant
-that has --stock units, so that some of them find it sold out; afterwards the database must show exactly
---stock units sold, none oversold, and one order per unit.
+Then checkout, on one variant that has --stock units (so that the last buyers find it sold out), by signed-in
+buyers each from their own address (as nginx would pass it):
+- through the pages: --journey-buyers buyers place --orders one-unit orders, each four requests (product page,
+  add to cart, checkout page, place order);
+- the order step alone: in each of --rounds rounds all --buyers buyers fill a cart and open the checkout page
+  (not timed), then place their orders at once (timed).
+Afterwards the database must show exactly --stock units sold, none oversold, and one order per unit.
 
 Prints requests per second, the ratios to the ceiling, queries per page, worker memory before and after
-10,000 requests, and orders per second. Asserts nothing but the stock; docs/PERFORMANCE.md has figures.
+10,000 requests, and orders per second of both checkouts. Asserts nothing but the stock; docs/PERFORMANCE.md
+has figures.
 """
 import argparse
 import os
