@@ -17,8 +17,8 @@ checkout always check the database.
 Per-visitor parts: a page is rendered for the cache with a placeholder where the CSRF token goes. A visitor
 who sends cookies gets their own token there on the way out, `private, no-cache` without an ETag (a 304 would
 keep a token that expires after WTF_CSRF_TIME_LIMIT). A visitor who sends no cookie at all gets the placeholder
-taken out (tokenless forms): the one form on a cached page, add to cart, accepts a POST without a token when it
-carries no cookie and comes from this shop's own page (shop.web.cookieless_same_origin). That copy is the same
+taken out (tokenless forms): the one form on a cached page, add to cart, accepts a POST without a token from a
+visitor who is not signed in when it comes from this shop's own page (shop.web.guest_same_origin). That copy is the same
 for every such visitor: `public, max-age=30` with an ETag of the stored page, like a page without a form, and
 If-None-Match answers 304. A cached page must carry no other form that posts."""
 import hashlib

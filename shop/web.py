@@ -67,16 +67,21 @@ def public_url(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def cookieless_same_origin() -> bool:
-    """Whether this POST carries no cookie at all and says it comes from one of this shop's own pages (Origin,
-    or Referer when a browser sends no Origin; Sec-Fetch-Site when sent). Such a request cannot act for anybody:
-    no session and no remember cookie reach the server, and another site's form is named by its Origin. The
-    cart accepts it without a CSRF token, so that the product page a visitor without cookies gets can be one
-    stored page for all (docs/PERFORMANCE.md)."""
-    if request.headers.get("Cookie") or request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+def guest_same_origin() -> bool:
+    """Whether this POST comes from a visitor who is not signed in (no remember cookie either) and says it comes
+    from one of this shop's own pages (Origin, or Referer when a browser sends no Origin; Sec-Fetch-Site when
+    sent). Another site's form is named by its Origin, and no account can be acted for. The cart accepts such
+    a POST without a CSRF token, so that the product page a visitor without cookies gets can be one stored
+    page for all, and a second add from such a page (another tab, the back button) still works once the first
+    one made a session (docs/PERFORMANCE.md)."""
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")) \
+            or current_user.is_authenticated \
+            or request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
         return False
-    source = request.headers.get("Origin") or request.headers.get("Referer") or ""
-    parts = urlsplit(source)
+    try:
+        parts = urlsplit(request.headers.get("Origin") or request.headers.get("Referer") or "")
+    except ValueError:  # not a URL (an unclosed IPv6 bracket): not ours
+        return False
     return bool(parts.scheme and parts.netloc) and (parts.scheme, parts.netloc) == (request.scheme, request.host)
 
 

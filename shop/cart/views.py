@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from shop.cart.forms import CartAddForm, CartQuantityForm
 from shop.cart.services import CartError, add_to_cart, get_cart, load_cart_view, set_quantity
 from shop.extensions import csrf, db
-from shop.web import cookieless_same_origin, first_error, safe_next
+from shop.web import guest_same_origin, first_error, safe_next
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
@@ -16,9 +16,9 @@ def view():
 
 
 @bp.post("/add")
-@csrf.exempt  # checked here: a token, or a same-origin POST that carries no cookie (cookieless_same_origin)
+@csrf.exempt  # checked here: a token, or a same-origin POST from a guest (guest_same_origin)
 def add():
-    if cookieless_same_origin():
+    if guest_same_origin():
         form = CartAddForm(meta={"csrf": False})
     else:
         if current_app.config.get("WTF_CSRF_ENABLED", True):

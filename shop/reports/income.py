@@ -19,7 +19,8 @@ from shop.extensions import db
 from shop.households.models import Household
 from shop.ledger.models import HouseholdIncomeMonth as R, LedgerPosting as P
 from shop.ledger.rollup import INCOME_KINDS, units_milli
-from shop.orders.models import OrderLine
+from shop.supply.models import LotShare, SupplyLot
+from shop.orders.models import Allocation, OrderLine
 from shop.places.models import County, Village
 from shop.reports.periods import in_months, local_month, period_conditions, split_period_cheaply
 
@@ -80,14 +81,27 @@ class IncomeReport:
 def _edge(lo: date | None, hi: date | None, by_category: bool = False, sign: int = 1):
     """Income rows of the days lo..hi straight from the postings (with their lines' categories if asked);
     sign=-1 gives them negated, to take days out of a whole month."""
-    units = units_milli().subquery()
     settled = P.kind == "settlement"
+    if sign < 0:
+        # Taken out of a roll-up row: the units it was given when the posting was made (roll_up_income counts the
+        # allocations held then; a restock may have released some since).
+        held = (select(func.round(func.sum(Allocation.units * LotShare.units * 1000.0 / SupplyLot.units_received)))
+                .select_from(Allocation).join(LotShare, LotShare.lot_id == Allocation.lot_id).join(SupplyLot, SupplyLot.id == Allocation.lot_id)
+                .where(Allocation.line_id == P.line_id, LotShare.household_id == P.household_id,
+                       or_(Allocation.released_at.is_(None), Allocation.released_at > P.posted_at))
+                .correlate(P).scalar_subquery())
+        units_of = func.coalesce(held, 0)
+    else:
+        units = units_milli().subquery()
+        units_of = func.coalesce(units.c.units, 0)
     stmt = (select(P.household_id.label("household_id"),
                    (Product.category_id if by_category else null()).label("category_id"),
                    local_month().label("month"), (-sign * P.amount_fen).label("income_fen"),
-                   case((settled, sign * func.coalesce(units.c.units, 0)), else_=0).label("units_milli"),
-                   case((settled, sign), else_=0).label("shares"))
-            .outerjoin(units, (units.c.line_id == P.line_id) & (units.c.household_id == P.household_id))
+                   case((settled, sign * units_of), else_=0).label("units_milli"),
+                   case((settled, sign), else_=0).label("shares")))
+    if sign > 0:
+        stmt = stmt.outerjoin(units, (units.c.line_id == P.line_id) & (units.c.household_id == P.household_id))
+    stmt = (stmt
             .where(P.account == "household_payable", P.kind.in_(INCOME_KINDS), P.household_id.is_not(None),
                    *period_conditions(lo, hi)))
     if by_category:
@@ -121,7 +135,7 @@ def _base(filters: IncomeFilter, group: str):
         keys = [facts.c.household_id, facts.c.category_id]
         sums = [func.sum(facts.c[c]).label(c) for c in ("income_fen", "units_milli", "shares")]
         # A household whose days were all taken out of a whole month sums to nothing: it had no income then.
-        facts = (select(*keys, *sums).group_by(*keys).having(or_(*[s != 0 for s in sums]))
+        facts = (select(*keys, *sums).group_by(*keys).having(or_(sums[0] != 0, sums[2] != 0))
                  .subquery("per_household"))
     f = facts.c
     # Only the joins the grouping or the filters need (every household has a village and a cooperative, so
@@ -223,7 +237,8 @@ def income_by_month(filters: IncomeFilter) -> list[tuple[str, int, int]]:
     stmt, f = _base(filters, "month")
     stmt = (stmt.add_columns(f.month, func.sum(f.income_fen),
                              func.sum(case((Household.poor_status == "confirmed", f.income_fen), else_=0)))
-            .group_by(f.month).order_by(f.month))
+            .group_by(f.month).having(or_(func.sum(f.income_fen) != 0, func.sum(f.shares) != 0))  # as _base
+            .order_by(f.month))
     return [(mon, int(fen or 0), int(poor or 0)) for mon, fen, poor in db.session.execute(stmt)]
 
 

@@ -12,6 +12,7 @@ from shop.cart.models import CartItem
 from shop.pagecache import MARKER
 from shop.extensions import db
 from tests.catalog.catalog_builders import EN
+from tests.factories import log_in, make_user
 from tests.cache.test_page_cache import queries
 from tests.cache.test_page_cache_invalidation import LISTS, coop_pages
 
@@ -52,10 +53,29 @@ def test_a_visitor_with_a_session_gets_their_own_token(csrf_app, world):
     assert resp.headers["Cache-Control"] == "private, no-cache" and "ETag" not in resp.headers
     added = _add(second, url, token2, world.variant_a)
     assert added.status_code == 302 and added.headers["Location"].endswith("/cart")
-    # With a session, a same-origin POST still needs the token, and another visitor's is refused.
+    # A guest with a session may still add from a token-less page (another tab, the back button) …
+    assert _add(second, url, "", world.variant_a).status_code == 302
+    # … but without an Origin it needs the token, and another visitor's is refused.
     for token in ("", token1):
-        refused = _add(second, url, token, world.variant_a)
+        refused = _add(second, url, token, world.variant_a, origin="")
         assert refused.status_code == 400 and "The form expired" in refused.get_data(as_text=True)
+
+
+def test_a_signed_in_user_always_needs_the_token(csrf_app, world):
+    with csrf_app.app_context():
+        user = make_user()
+        db.session.commit()
+        user_id = user.id
+    client = csrf_app.test_client()
+    log_in(client, user_id)
+    url = f"/products/{world.product_a}"
+    refused = _add(client, url, "", world.variant_a)
+    assert refused.status_code == 400 and "The form expired" in refused.get_data(as_text=True)
+    remembered = csrf_app.test_client()
+    remembered.set_cookie("remember_token", "whatever")
+    assert _add(remembered, url, "", world.variant_a).status_code == 400
+    token = TOKEN.search(client.get(url, headers=EN).get_data(as_text=True)).group(1)
+    assert _add(client, url, token, world.variant_a).status_code == 302
 
 
 def test_a_visitor_without_cookies_gets_one_public_page_and_adds_from_it(csrf_app, world):
@@ -69,7 +89,7 @@ def test_a_visitor_without_cookies_gets_one_public_page_and_adds_from_it(csrf_ap
     again = csrf_app.test_client().get(url, headers=EN | {"If-None-Match": resp.headers["ETag"]})
     assert again.status_code == 304
     # Another site's form, or a POST that names no page it came from, is refused and puts nothing in a cart.
-    for origin in ("https://evil.example", "null", ""):
+    for origin in ("https://evil.example", "null", "", "http://[", "http://localhost.evil.example"):
         refused = _add(csrf_app.test_client(), url, "", world.variant_a, origin=origin)
         assert refused.status_code == 400 and "The form expired" in refused.get_data(as_text=True), origin
     cross = csrf_app.test_client().post("/cart/add", data={"csrf_token": "", "variant_id": world.variant_a,
