@@ -297,6 +297,9 @@ def do_orm_execute(state) -> None:
     if name not in DIRECT_COOP and name not in PARENT and name not in EVERYTHING:
         return
     changes = _changes(state.session)
+    if coops := state.execution_options.get("page_cache_coops"):  # the caller named the rows' cooperatives
+        changes["coops"].update(coops)
+        return
     ids = _ids_in(getattr(state.statement, "whereclause", None), table)
     if name in EVERYTHING or ids is None:
         changes["epoch"] = True  # cannot tell which rows: every page renders again

@@ -19,7 +19,7 @@ from shop.i18n import l10n
 from shop.money import LotSource, split_line
 from shop.orders.emails import queue_order_mail
 from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
-from shop.supply.models import LotShare
+from shop.supply.models import LotShare, SupplyLot
 from shop.supply.stock import OutOfStock, reserve_units
 from shop.types import today_local, utcnow
 
@@ -45,11 +45,24 @@ def _order_number() -> str:
     return f"LN{today_local():%y%m%d}{secrets.token_hex(4).upper()}"  # the date in Longnan, not in UTC
 
 
-def _sources_by_line(allocations: dict[int, list[tuple[int, int]]]) -> dict[int, list[LotSource]]:
-    lot_ids = {lot_id for taken in allocations.values() for lot_id, _units in taken}
+def _lot_shares(variant_ids) -> dict[int, list[tuple[int | None, int]]]:
+    """The households' shares of the variants' lots that have units left, read before the lots are locked
+    (a lot's shares never change once it is recorded), so that the lock is held for less."""
     shares: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
-    for share in db.session.scalars(select(LotShare).where(LotShare.lot_id.in_(lot_ids)).order_by(LotShare.id)):
-        shares[share.lot_id].append((share.household_id, share.units))
+    for lot_id, household_id, units in db.session.execute(
+            select(LotShare.lot_id, LotShare.household_id, LotShare.units)
+            .join(SupplyLot, SupplyLot.id == LotShare.lot_id)
+            .where(SupplyLot.variant_id.in_(variant_ids), SupplyLot.units_remaining > 0).order_by(LotShare.id)):
+        shares[lot_id].append((household_id, units))
+    return shares
+
+
+def _sources_by_line(allocations: dict[int, list[tuple[int, int]]],
+                     shares: dict[int, list[tuple[int | None, int]]]) -> dict[int, list[LotSource]]:
+    missing = {lot_id for taken in allocations.values() for lot_id, _units in taken} - set(shares)
+    if missing:  # recorded, or given units back, after the shares were read
+        for share in db.session.scalars(select(LotShare).where(LotShare.lot_id.in_(missing)).order_by(LotShare.id)):
+            shares[share.lot_id].append((share.household_id, share.units))
     return {key: [LotSource(lot_id=lot_id, units_taken=units, shares=tuple(shares[lot_id]))
                   for lot_id, units in taken] for key, taken in allocations.items()}
 
@@ -96,22 +109,28 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
                   city=address.city, district=address.district, street=address.street, placed_at=now,
                   expires_at=now + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"]))
     db.session.add(order)
+    if cart is not None:
+        cart.items.clear()  # with the order's insert, before the lots are locked (a failure below rolls it back)
     try:
         db.session.flush()
     except IntegrityError:
         # The same checkout was submitted twice at once; the other request made the order.
         raise DuplicateCheckout() from None
-    # Reserve in one fixed order (variant id) so two carts never wait on each other in a circle.
+    shares = _lot_shares({line.variant_id for line in view.lines})
+    variants = {v.id: v for v in db.session.scalars(  # the cart's, with their products, read with the cart
+        select(Variant).where(Variant.id.in_([line.variant_id for line in view.lines])).join(Variant.product)
+        .options(contains_eager(Variant.product)))}
+    coop_of = {line.variant_id: group.coop.id for group in view.groups for line in group.lines}
+    # Reserve in one fixed order (variant id) so two carts never wait on each other in a circle. From here to the
+    # commit the lots stay locked: nothing below reads what could have been read before.
     taken: dict[int, list[tuple[int, int]]] = {}
     for line in sorted(view.lines, key=lambda line: line.variant_id):
         try:
-            taken[line.variant_id] = reserve_units(line.variant_id, line.quantity)
+            taken[line.variant_id] = reserve_units(line.variant_id, line.quantity, coop_of[line.variant_id])
         except OutOfStock as e:
             raise CheckoutError(_("Sorry, %(name)s sold out while you were shopping: %(n)d left.",
                                   name=line.product_name, n=e.available)) from e
-    sources = _sources_by_line(taken)
-    variants = {v.id: v for v in db.session.scalars(
-        select(Variant).where(Variant.id.in_(taken)).join(Variant.product).options(contains_eager(Variant.product)))}
+    sources = _sources_by_line(taken, shares)
 
     for group in view.groups:
         coop = group.coop
@@ -132,8 +151,6 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
             line.allocations = [Allocation(lot_id=lot_id, units=units) for lot_id, units in taken[variant.id]]
             line.shares = [LineShare(household_id=hh, amount_fen=fen) for hh, fen in split.household_shares]
             db.session.add(line)
-    if cart is not None:
-        cart.items.clear()
     db.session.flush()
     queue_order_mail("placed", order.id)
     return order
