@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from shop.cart.forms import CartAddForm, CartQuantityForm
 from shop.cart.services import CartError, add_to_cart, get_cart, load_cart_view, set_quantity
 from shop.extensions import csrf, db
-from shop.web import guest_same_origin, first_error, safe_next
+from shop.web import first_error, guest_same_origin, safe_next
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 
