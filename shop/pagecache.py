@@ -178,8 +178,8 @@ def finish(response: Response) -> Response:
         # that sets a cookie (Flask-Login marking an old session not fresh) is not for shared caches.
         response.headers["Cache-Control"] = "private, no-cache" if session.modified else \
             f"public, max-age={int(current_app.config.get('PAGE_CACHE_MAX_AGE', 30))}"
-        response.set_etag(hashlib.sha256(body).hexdigest()[:32])
         response.set_data(body.replace(MARKER.encode(), b""))
+        response.set_etag(hashlib.sha256(body).hexdigest()[:32])  # of the stored page, as FastPath gives it
         response.make_conditional(request)
         response.headers.pop("Date", None)  # make_conditional adds one; the server sends its own
     else:
@@ -393,7 +393,7 @@ class FastPath:
         if page is None:
             return None
         content_type, body, etag = page
-        body = body.replace(MARKER.encode(), b"")  # forms without a token: see tokenless_forms in the docstring
+        body = body.replace(MARKER.encode(), b"")  # forms without a token (the module docstring)
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
         headers = [("Content-Type", content_type),
                    ("Cache-Control", f"public, max-age={int(config.get('PAGE_CACHE_MAX_AGE', 30))}"),

@@ -21,12 +21,18 @@ SALE_KINDS = ("payment", "refund")  # the kinds whose line postings are rolled u
 MONTH_KEY = ("coop_id", "account", "kind", "household_id", "product_slug", "month")
 
 
+def household_units(*columns):
+    """SELECT columns and the households' units in thousandths (their parts of the lots allocations took) FROM
+    allocations with their lots and shares; the caller adds the conditions and the grouping."""
+    return (select(*columns, func.round(func.sum(Allocation.units * LotShare.units * 1000.0 / SupplyLot.units_received))
+                   .label("units"))
+            .select_from(Allocation).join(LotShare, LotShare.lot_id == Allocation.lot_id)
+            .join(SupplyLot, SupplyLot.id == Allocation.lot_id))
+
+
 def units_milli():
     """(line_id, household_id, units in thousandths): each household's part of the lots a line was sold from."""
-    return (select(Allocation.line_id, LotShare.household_id,
-                   func.round(func.sum(Allocation.units * LotShare.units * 1000.0 / SupplyLot.units_received))
-                   .label("units"))
-            .join(LotShare, LotShare.lot_id == Allocation.lot_id).join(SupplyLot, SupplyLot.id == Allocation.lot_id)
+    return (household_units(Allocation.line_id, LotShare.household_id)
             .where(Allocation.released_at.is_(None)).group_by(Allocation.line_id, LotShare.household_id))
 
 

@@ -18,11 +18,11 @@ from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.households.models import Household
 from shop.ledger.models import HouseholdIncomeMonth as R, LedgerPosting as P
-from shop.ledger.rollup import INCOME_KINDS, units_milli
-from shop.supply.models import LotShare, SupplyLot
+from shop.ledger.rollup import INCOME_KINDS, household_units, units_milli
 from shop.orders.models import Allocation, OrderLine
 from shop.places.models import County, Village
 from shop.reports.periods import in_months, local_month, period_conditions, split_period_cheaply
+from shop.supply.models import LotShare
 
 GROUPS = ("household", "village", "county", "coop", "category", "poor")
 SORTS = ("income", "name", "households")
@@ -85,8 +85,7 @@ def _edge(lo: date | None, hi: date | None, by_category: bool = False, sign: int
     if sign < 0:
         # Taken out of a roll-up row: the units it was given when the posting was made (roll_up_income counts the
         # allocations held then; a restock may have released some since).
-        held = (select(func.round(func.sum(Allocation.units * LotShare.units * 1000.0 / SupplyLot.units_received)))
-                .select_from(Allocation).join(LotShare, LotShare.lot_id == Allocation.lot_id).join(SupplyLot, SupplyLot.id == Allocation.lot_id)
+        held = (household_units()
                 .where(Allocation.line_id == P.line_id, LotShare.household_id == P.household_id,
                        or_(Allocation.released_at.is_(None), Allocation.released_at > P.posted_at))
                 .correlate(P).scalar_subquery())
