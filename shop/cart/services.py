@@ -66,6 +66,7 @@ class CartGroup:
 @dataclass
 class CartView:
     groups: list[CartGroup]
+    variants: dict[int, Variant] = field(default_factory=dict)  # the lines' variants, with their products, by id
 
     @property
     def lines(self) -> list[CartLine]:
@@ -179,16 +180,17 @@ def merge_guest_cart(user) -> None:
     db.session.flush()
 
 
-def load_cart_view(cart: Cart | None, pictures: bool = True) -> CartView:
+def load_cart_view(cart: Cart | None, pictures: bool = True, stock: dict[int, int] | None = None) -> CartView:
     """Load the cart's lines grouped by cooperative, with stock, in a fixed number of queries (one less
-    without the pictures, which placing an order does not show)."""
+    without the pictures, which placing an order does not show, and one less when the caller read the stock:
+    free units by variant)."""
     if cart is None:
         return CartView(groups=[])
     product = joinedload(CartItem.variant).joinedload(Variant.product)
     items = list(db.session.scalars(
         select(CartItem).where(CartItem.cart_id == cart.id).order_by(CartItem.id)
         .options(product.joinedload(Product.coop), *([product.selectinload(Product.images)] if pictures else []))))
-    stock = stock_by_variant([i.variant_id for i in items])
+    stock = stock_by_variant([i.variant_id for i in items]) if stock is None else stock
     groups: dict[int, CartGroup] = defaultdict(lambda: None)  # type: ignore[arg-type]
     for item in items:
         variant, product = item.variant, item.variant.product
@@ -200,4 +202,4 @@ def load_cart_view(cart: Cart | None, pictures: bool = True) -> CartView:
             thumb=product.images[0].thumb_filename if pictures and product.images else None,
             unit_price_fen=variant.price_fen, quantity=item.quantity, available=stock.get(variant.id, 0),
             sellable=variant.is_active and product.is_published and product.coop.can_sell))
-    return CartView(groups=list(groups.values()))
+    return CartView(groups=list(groups.values()), variants={item.variant_id: item.variant for item in items})

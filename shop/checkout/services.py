@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, inspect, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shop.accounts.models import Address, User
 from shop.cart.models import Cart, CartItem
@@ -17,10 +17,10 @@ from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.i18n import l10n
 from shop.money import LotSource, split_line
-from shop.orders.emails import queue_order_mail
+from shop.orders.emails import queue_order_mail, write_placed_mail
 from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
 from shop.supply.models import LotShare, SupplyLot
-from shop.supply.stock import OutOfStock, reserve_units
+from shop.supply.stock import OutOfStock, reserve_units, take_units
 from shop.types import today_local, utcnow
 
 
@@ -45,16 +45,38 @@ def _order_number() -> str:
     return f"LN{today_local():%y%m%d}{secrets.token_hex(4).upper()}"  # the date in Longnan, not in UTC
 
 
-def _lot_shares(variant_ids) -> dict[int, list[tuple[int | None, int]]]:
-    """The households' shares of the variants' lots that have units left, read before the lots are locked
-    (a lot's shares never change once it is recorded), so that the lock is held for less."""
+def _free_lots(cart: Cart) -> tuple[dict[int, list[tuple[int, int]]], dict[int, list[tuple[int | None, int]]]]:
+    """The lots of the cart's variants that have units left, oldest first, as (lot id, units left) by
+    variant, and the households' shares of those lots, read without a lock (a lot's shares never change
+    once it is recorded)."""
+    lots: dict[int, list[tuple[int, int]]] = defaultdict(list)
     shares: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
-    for lot_id, household_id, units in db.session.execute(
-            select(LotShare.lot_id, LotShare.household_id, LotShare.units)
-            .join(SupplyLot, SupplyLot.id == LotShare.lot_id)
-            .where(SupplyLot.variant_id.in_(variant_ids), SupplyLot.units_remaining > 0).order_by(LotShare.id)):
-        shares[lot_id].append((household_id, units))
-    return shares
+    in_cart = select(CartItem.variant_id).where(CartItem.cart_id == cart.id)
+    seen = None
+    for lot_id, variant_id, remaining, household_id, units in db.session.execute(
+            select(SupplyLot.id, SupplyLot.variant_id, SupplyLot.units_remaining, LotShare.household_id,
+                   LotShare.units)
+            .outerjoin(LotShare, LotShare.lot_id == SupplyLot.id)
+            .where(SupplyLot.variant_id.in_(in_cart), SupplyLot.units_remaining > 0)
+            .order_by(SupplyLot.variant_id, SupplyLot.received_at, SupplyLot.id, LotShare.id)):
+        if lot_id != seen:
+            lots[variant_id].append((lot_id, remaining))
+            seen = lot_id
+        if units is not None:
+            shares[lot_id].append((household_id, units))
+    return lots, shares
+
+
+def _plan(lots: list[tuple[int, int]], quantity: int) -> list[tuple[int, int]] | None:
+    """The (lot id, units) that would give quantity units oldest lot first, or None if the lots are short."""
+    plan = []
+    for lot_id, remaining in lots:
+        units = min(quantity, remaining)
+        plan.append((lot_id, units))
+        quantity -= units
+        if quantity == 0:
+            return plan
+    return None
 
 
 def _sources_by_line(allocations: dict[int, list[tuple[int, int]]],
@@ -65,6 +87,10 @@ def _sources_by_line(allocations: dict[int, list[tuple[int, int]]],
             shares[share.lot_id].append((share.household_id, share.units))
     return {key: [LotSource(lot_id=lot_id, units_taken=units, shares=tuple(shares[lot_id]))
                   for lot_id, units in taken] for key, taken in allocations.items()}
+
+
+class _StockMoved(Exception):
+    """A lot the plan counted on was emptied by another order in between: take the stock under lock."""
 
 
 def _lock_coops(cart: Cart | None) -> None:
@@ -81,10 +107,12 @@ def _lock_coops(cart: Cart | None) -> None:
 
 def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token: str, locale: str) -> Order:
     """Create a pending order from the cart, reserving units oldest lot first; flush, never commit.
-    The buyer is mailed the order and its pay link once the caller commits (never for a replayed token)."""
-    existing = get_order_by_token(buyer.id, checkout_token)
-    if existing is not None:
-        return existing
+    The buyer is mailed the order and its pay link once the caller commits (never for a replayed token).
+
+    The stock is taken last, so that the lots stay locked only from there to the commit: the order, its
+    lines and their allocations are written from a plan of the free lots read without a lock, then each
+    planned lot gives its units by a conditional UPDATE. If another order emptied one in between, that
+    part is rolled back and the units are taken again with the lots locked (reserve_units)."""
     # The buyer's row FOR KEY SHARE (what the order's foreign key takes anyway, taken now): an account
     # deletion (FOR UPDATE) in progress is waited for and then refuses the order, and one that starts
     # now waits for this order and sees it open.
@@ -92,8 +120,13 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
                              .with_for_update(read=True, key_share=True)):
         raise CheckoutError(_("This account is closed."))
     _lock_coops(cart)
-    view: CartView = load_cart_view(cart, pictures=False)
-    if not view.groups:
+    lots, shares = _free_lots(cart) if cart is not None else ({}, {})
+    view: CartView = load_cart_view(cart, pictures=False, stock={
+        variant_id: sum(remaining for _lot, remaining in held) for variant_id, held in lots.items()})
+    if not view.groups:  # perhaps emptied by this very checkout, submitted again
+        existing = get_order_by_token(buyer.id, checkout_token)
+        if existing is not None:
+            return existing
         raise CheckoutError(_("Your cart is empty."))
     for group in view.groups:
         if not group.coop.can_sell:  # suspended (perhaps a moment ago): its items cannot be bought
@@ -109,49 +142,70 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
                   city=address.city, district=address.district, street=address.street, placed_at=now,
                   expires_at=now + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"]))
     db.session.add(order)
-    if cart is not None:
-        cart.items.clear()  # with the order's insert, before the lots are locked (a failure below rolls it back)
     try:
         db.session.flush()
     except IntegrityError:
-        # The same checkout was submitted twice at once; the other request made the order.
+        # This checkout token made an order already (the same form submitted twice, perhaps at once).
         raise DuplicateCheckout() from None
-    shares = _lot_shares({line.variant_id for line in view.lines})
-    variants = {v.id: v for v in db.session.scalars(  # the cart's, with their products, read with the cart
-        select(Variant).where(Variant.id.in_([line.variant_id for line in view.lines])).join(Variant.product)
-        .options(contains_eager(Variant.product)))}
+    if cart is not None:  # emptied with the order (a failure below rolls it back)
+        db.session.execute(delete(CartItem).where(CartItem.cart_id == cart.id))
+        db.session.expire(cart, ["items"])
+    lines = sorted(view.lines, key=lambda line: line.variant_id)  # the lots' lock order: variant, oldest lot
+    plan = {line.variant_id: _plan(lots.get(line.variant_id, []), line.quantity) for line in lines}
     coop_of = {line.variant_id: group.coop.id for group in view.groups for line in group.lines}
-    # Reserve in one fixed order (variant id) so two carts never wait on each other in a circle. From here to the
-    # commit the lots stay locked: nothing below reads what could have been read before.
-    taken: dict[int, list[tuple[int, int]]] = {}
-    for line in sorted(view.lines, key=lambda line: line.variant_id):
+    mail, placed = None, False
+    if all(plan.values()):
         try:
-            taken[line.variant_id] = reserve_units(line.variant_id, line.quantity, coop_of[line.variant_id])
-        except OutOfStock as e:
-            raise CheckoutError(_("Sorry, %(name)s sold out while you were shopping: %(n)d left.",
-                                  name=line.product_name, n=e.available)) from e
-    sources = _sources_by_line(taken, shares)
+            with db.session.begin_nested():
+                _write_lines(order, view, plan, shares)
+                mail = write_placed_mail(order)  # now, while no lot is locked
+                for line in lines:
+                    for lot_id, units in plan[line.variant_id]:
+                        if not take_units(lot_id, units, coop_of[line.variant_id]):
+                            raise _StockMoved()
+            placed = True
+        except _StockMoved:
+            pass
+    if not placed:
+        taken: dict[int, list[tuple[int, int]]] = {}
+        for line in lines:
+            try:
+                taken[line.variant_id] = reserve_units(line.variant_id, line.quantity, coop_of[line.variant_id])
+            except OutOfStock as e:
+                raise CheckoutError(_("Sorry, %(name)s sold out while you were shopping: %(n)d left.",
+                                      name=line.product_name, n=e.available)) from e
+        _write_lines(order, view, taken, shares)
+    queue_order_mail("placed", order.id, mail)
+    return order
 
+
+def _write_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int, int]]],
+                 shares: dict[int, list[tuple[int | None, int]]]) -> None:
+    """Write the order's shipments, lines, allocations of `taken` (lot id, units by variant) and household
+    shares, and flush. The allocations go in in the lots' lock order: each takes its lot FOR KEY SHARE."""
+    sources = _sources_by_line(taken, shares)
+    if "shipments" not in inspect(order).dict:  # a new order has none: the mail reads them without a query
+        set_committed_value(order, "shipments", [])
+    line_of: dict[int, OrderLine] = {}
     for group in view.groups:
         coop = group.coop
-        shipment = Shipment(order=order, coop_id=coop.id, coop_name_zh=coop.name_zh, coop_name_en=coop.name_en,
+        shipment = Shipment(order=order, lines=[], coop_id=coop.id, coop_name_zh=coop.name_zh, coop_name_en=coop.name_en,
                             commission_bp=coop.commission_bp, retention_bp=coop.retention_bp,
                             subtotal_fen=group.subtotal_fen, shipping_fee_fen=group.shipping_fen)
         db.session.add(shipment)
         for item in group.lines:
-            variant = variants[item.variant_id]
+            variant = view.variants[item.variant_id]
             split = split_line(item.total_fen, coop.commission_bp, coop.retention_bp, sources[variant.id])
-            line = OrderLine(
+            line = line_of[variant.id] = OrderLine(
                 order=order, shipment=shipment, variant_id=variant.id, product_slug=variant.product.slug,
                 product_name_zh=variant.product.name_zh, product_name_en=variant.product.name_en,
                 variant_name_zh=variant.name_zh, variant_name_en=variant.name_en, sku=variant.sku,
                 unit_price_fen=variant.price_fen, quantity=item.quantity, gross_fen=split.gross_fen,
                 commission_fen=split.commission_fen, retention_fen=split.retention_fen,
                 household_pool_fen=split.household_pool_fen)
-            line.allocations = [Allocation(lot_id=lot_id, units=units) for lot_id, units in taken[variant.id]]
             line.shares = [LineShare(household_id=hh, amount_fen=fen) for hh, fen in split.household_shares]
             db.session.add(line)
+    for variant_id in sorted(taken):
+        for lot_id, units in taken[variant_id]:
+            db.session.add(Allocation(line=line_of[variant_id], lot_id=lot_id, units=units))
     db.session.flush()
-    queue_order_mail("placed", order.id)
-    return order
-

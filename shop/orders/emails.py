@@ -29,7 +29,7 @@ from shop.mail import send_mail
 from shop.orders.carriers import carrier_name
 from shop.orders.models import LineShare, Order, OrderLine, Shipment
 
-QUEUED = "order_mail_queued"  # session.info: (kind, id, transaction) waiting for the commit
+QUEUED = "order_mail_queued"  # session.info: (kind, id, transaction, mail written or None) for the commit
 READY = "order_mail_ready"  # session.info: written mails, sent once the commit is done
 FEWEST_HOUSEHOLDS_NAMED = 3  # below this, a count of households is said as "fewer than three"
 
@@ -98,14 +98,32 @@ def placed_mail(order_id: int) -> Mail | None:
 
     None once the order is no longer awaiting payment (placed and paid in one transaction: the
     receipt says it all)."""
-    from shop.web import public_url
-
     order = _load_order(order_id)
     if order is None or order.status != "pending_payment":
         return None
+    return _placed(order)
+
+
+def _placed(order: Order) -> Mail:
+    from shop.web import public_url
+
     return _write(order, "order_placed", lambda: _("We received your order %(number)s", number=order.number),
                   pay_url=public_url("payments.start", number=order.number),
                   order_url=public_url("orders.detail", number=order.number))
+
+
+def write_placed_mail(order: Order) -> Mail | None:
+    """Write the placed mail now from the order as this session holds it (its shipments and lines added, and
+    flushed), for queue_order_mail: placing an order writes it before it takes the stock, so that no lot
+    stays locked while it is written. None when no mail goes out, or if it cannot be written (then it is
+    written from the database at the commit, as any other)."""
+    if _suppressed.get():
+        return None
+    try:
+        return _placed(order)
+    except Exception:  # a mail that cannot be written must not cost the buyer the order
+        current_app.logger.exception("placed mail for order %s could not be written early", order.id)
+        return None
 
 
 def paid_mail(order_id: int) -> Mail | None:
@@ -180,16 +198,17 @@ def order_mail_suppressed() -> Iterator[None]:
         _suppressed.reset(token)
 
 
-def queue_order_mail(kind: str, object_id: int) -> None:
+def queue_order_mail(kind: str, object_id: int, written: Mail | None = None) -> None:
     """Send the mail `kind` about this order (or refund, or shipment) once the current transaction
-    commits; drop it if the transaction (or the savepoint it was queued in) rolls back."""
+    commits; drop it if the transaction (or the savepoint it was queued in) rolls back. `written`: the
+    mail as already written (write_placed_mail); otherwise it is written just before the commit."""
     if kind not in WRITERS:
         raise ValueError(f"no order mail called {kind!r}")
     if _suppressed.get():
         return
     session = db.session()
     where = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(QUEUED, []).append((kind, object_id, where))
+    session.info.setdefault(QUEUED, []).append((kind, object_id, where, written))
 
 
 def _inside(transaction: SessionTransaction | None, ended: SessionTransaction) -> bool:
@@ -208,7 +227,13 @@ def _write_queued(session: Session) -> None:
     queued = session.info.pop(QUEUED)
     ready = session.info.setdefault(READY, [])
     session.flush()  # the transaction's own changes: their errors are the caller's, not a mail's
-    for kind, object_id, _where in queued:
+    paid = {object_id for kind, object_id, *_rest in queued if kind == "paid"}
+    for kind, object_id, _where, written in queued:
+        if kind == "placed" and object_id in paid:
+            continue  # placed and paid in one transaction: the receipt says it all
+        if written is not None:
+            ready.append(written)
+            continue
         try:
             # In a savepoint: on PostgreSQL a failed statement aborts the whole transaction, and the
             # COMMIT that follows would silently roll the payment back while the mail goes out.

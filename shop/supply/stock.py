@@ -1,6 +1,8 @@
 """Taking units from lots and giving them back. Safe when buyers race:
 lots are locked in a fixed order (variant, then oldest first) on PostgreSQL, and every
-decrement is a conditional UPDATE, so no lot can go negative on any database."""
+decrement is a conditional UPDATE, so no lot can go negative on any database. The lots are locked FOR NO KEY
+UPDATE, as the UPDATE locks them: an allocation being written by another order (which takes its lot FOR KEY
+SHARE) does not wait for it, nor it for that."""
 from sqlalchemy import select, update
 
 from shop.extensions import db
@@ -35,7 +37,7 @@ def reserve_units(variant_id: int, quantity: int, coop_id: int | None = None) ->
         lots = db.session.execute(
             select(SupplyLot.id, SupplyLot.units_remaining)
             .where(SupplyLot.variant_id == variant_id, SupplyLot.units_remaining > 0)
-            .order_by(SupplyLot.received_at, SupplyLot.id).with_for_update()).all()
+            .order_by(SupplyLot.received_at, SupplyLot.id).with_for_update(key_share=True)).all()
         if sum(remaining for _, remaining in lots) < need:
             raise OutOfStock(variant_id, sum(remaining for _, remaining in lots))
         for lot_id, remaining in lots:
