@@ -1,14 +1,14 @@
 """Public pages and checkout under gunicorn on PostgreSQL, against the ceiling: a bare Flask app that serves
 the same page bytes from memory under the same gunicorn settings.
 
-    python bench/public_pages.py [--products 2000] [--seconds 10] [--connections 8] [--workers 2]
+    python bench/public_pages.py [--products 2000] [--seconds 10] [--connections 8] [--workers 2] [--threads 4]
                                  [--buyers 200] [--journey-buyers 40] [--orders 600] [--rounds 5]
                                  [--stock 1500] [--only pages|checkout]
 
 Needs wrk (`apt-get install wrk`), PostgreSQL and Redis on loopback. BENCH_DATABASE_URL names the database
 (default postgresql+psycopg://postgres@127.0.0.1:5432/shop_bench_pages; its name must contain "bench"); it
 is dropped and made afresh: migrated, the demo data (one month of history) and products up to --products,
-each with a lot. Both servers run `gunicorn --workers N --worker-class gthread --threads 4` in production
+each with a lot. Both servers run `gunicorn --workers N --worker-class gthread --threads T` in production
 configuration; wrk drives each page for --seconds with --connections connections, anonymous visitors.
 
 Then checkout, on one variant that has --stock units (so that the last buyers find it sold out), by signed-in
@@ -144,11 +144,11 @@ def count_queries(app, paths: list[str]) -> str:
     return ", ".join(counts)
 
 
-def gunicorn(app_spec: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
+def gunicorn(app_spec: str, port: int, workers: int, env: dict, log: Path, threads: int = 4) -> subprocess.Popen:
     binary = Path(sys.executable).with_name("gunicorn")
     with open(log, "wb") as out:
         proc = subprocess.Popen([str(binary), "--workers", str(workers), "--worker-class", "gthread",
-                                 "--threads", "4", "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2",
+                                 "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2",
                                  app_spec], cwd=env.get("CWD", ROOT), env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while not _is_open(port):
@@ -249,6 +249,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--buyers", type=int, default=200)
     ap.add_argument("--journey-buyers", type=int, default=40)
     ap.add_argument("--orders", type=int, default=600)
@@ -272,7 +273,7 @@ def main() -> None:
                         "STRIPE_WEBHOOK_SECRET": "whsec_bench", "SHOP_INSTANCE_DIR": str(tmp),
                         "PYTHONDONTWRITEBYTECODE": "1"}
     shop_port, ceiling_port = _free_port(), _free_port()
-    shop = gunicorn("shop:create_app()", shop_port, args.workers, env, tmp / "shop.log")
+    shop = gunicorn("shop:create_app()", shop_port, args.workers, env, tmp / "shop.log", args.threads)
     pages = {"catalogue": "/products", "product": f"/products/{slug}"}
     (tmp / "ceiling").mkdir()
     for name, path in pages.items():
@@ -280,11 +281,11 @@ def main() -> None:
         (tmp / "ceiling" / name).write_bytes(urlopen(request).read())
     (tmp / "ceiling_app.py").write_text(CEILING_APP)
     ceiling = gunicorn("ceiling_app:app", ceiling_port, args.workers,
-                       env | {"CEILING_DIR": str(tmp / "ceiling"), "CWD": str(tmp)}, tmp / "ceiling.log")
+                       env | {"CEILING_DIR": str(tmp / "ceiling"), "CWD": str(tmp)}, tmp / "ceiling.log", args.threads)
     try:
         placed = 0
         if args.only != "checkout":
-            print(f"gunicorn: {args.workers} gthread workers x 4 threads; wrk: {args.connections} connections, "
+            print(f"gunicorn: {args.workers} gthread workers x {args.threads} threads; wrk: {args.connections} connections, "
                   f"{args.seconds} s a page")
             for name, path in pages.items():
                 ours, _ = wrk(f"http://127.0.0.1:{shop_port}{path}", args.seconds, args.connections)
