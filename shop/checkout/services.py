@@ -111,8 +111,12 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
 
     The stock is taken last, so that the lots stay locked only from there to the commit: the order, its
     lines and their allocations are written from a plan of the free lots read without a lock, then each
-    planned lot gives its units by a conditional UPDATE. If another order emptied one in between, that
-    part is rolled back and the units are taken again with the lots locked (reserve_units)."""
+    planned lot gives its units by a conditional UPDATE (and only while no older lot of its variant has units
+    free: oldest first holds). If another order emptied one in between, or an older one got units back,
+    that part is rolled back and the units are taken again with the lots locked (reserve_units)."""
+    existing = get_order_by_token(buyer.id, checkout_token)
+    if existing is not None:  # this very checkout, submitted again (whatever the cart holds now)
+        return existing
     # The buyer's row FOR KEY SHARE (what the order's foreign key takes anyway, taken now): an account
     # deletion (FOR UPDATE) in progress is waited for and then refuses the order, and one that starts
     # now waits for this order and sees it open.
@@ -123,10 +127,7 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
     lots, shares = _free_lots(cart) if cart is not None else ({}, {})
     view: CartView = load_cart_view(cart, pictures=False, stock={
         variant_id: sum(remaining for _lot, remaining in held) for variant_id, held in lots.items()})
-    if not view.groups:  # perhaps emptied by this very checkout, submitted again
-        existing = get_order_by_token(buyer.id, checkout_token)
-        if existing is not None:
-            return existing
+    if not view.groups:
         raise CheckoutError(_("Your cart is empty."))
     for group in view.groups:
         if not group.coop.can_sell:  # suspended (perhaps a moment ago): its items cannot be bought
@@ -136,7 +137,7 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
         raise CheckoutError(_("Some items in your cart need your attention before you can order."))
 
     now = utcnow()
-    order = Order(number=_order_number(), buyer_id=buyer.id, checkout_token=checkout_token, locale=locale,
+    order = Order(number=_order_number(), buyer=buyer, checkout_token=checkout_token, locale=locale,
                   subtotal_fen=view.subtotal_fen, shipping_fen=view.shipping_fen, total_fen=view.total_fen,
                   recipient=address.recipient, mobile=address.mobile, province=address.province,
                   city=address.city, district=address.district, street=address.street, placed_at=now,
@@ -145,7 +146,7 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
     try:
         db.session.flush()
     except IntegrityError:
-        # This checkout token made an order already (the same form submitted twice, perhaps at once).
+        # The same checkout was submitted twice at once; the other request made the order.
         raise DuplicateCheckout() from None
     if cart is not None:  # emptied with the order (a failure below rolls it back)
         db.session.execute(delete(CartItem).where(CartItem.cart_id == cart.id))
@@ -158,10 +159,11 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
         try:
             with db.session.begin_nested():
                 _write_lines(order, view, plan, shares)
-                mail = write_placed_mail(order)  # now, while no lot is locked
+                mail = write_placed_mail(order)  # before the flush, while no lot is locked
+                db.session.flush()
                 for line in lines:
                     for lot_id, units in plan[line.variant_id]:
-                        if not take_units(lot_id, units, coop_of[line.variant_id]):
+                        if not take_units(lot_id, units, coop_of[line.variant_id], oldest=True):
                             raise _StockMoved()
             placed = True
         except _StockMoved:
@@ -175,14 +177,16 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
                 raise CheckoutError(_("Sorry, %(name)s sold out while you were shopping: %(n)d left.",
                                       name=line.product_name, n=e.available)) from e
         _write_lines(order, view, taken, shares)
+        db.session.flush()
     queue_order_mail("placed", order.id, mail)
     return order
 
 
 def _write_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int, int]]],
                  shares: dict[int, list[tuple[int | None, int]]]) -> None:
-    """Write the order's shipments, lines, allocations of `taken` (lot id, units by variant) and household
-    shares, and flush. The allocations go in in the lots' lock order: each takes its lot FOR KEY SHARE."""
+    """Add the order's shipments, lines, allocations of `taken` (lot id, units by variant) and household
+    shares to the session, for the caller to flush. The allocations are added in the lots' lock order, as
+    they are inserted: each takes its lot FOR KEY SHARE."""
     sources = _sources_by_line(taken, shares)
     if "shipments" not in inspect(order).dict:  # a new order has none: the mail reads them without a query
         set_committed_value(order, "shipments", [])
@@ -208,4 +212,3 @@ def _write_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int, 
     for variant_id in sorted(taken):
         for lot_id, units in taken[variant_id]:
             db.session.add(Allocation(line=line_of[variant_id], lot_id=lot_id, units=units))
-    db.session.flush()

@@ -3,7 +3,8 @@ lots are locked in a fixed order (variant, then oldest first) on PostgreSQL, and
 decrement is a conditional UPDATE, so no lot can go negative on any database. The lots are locked FOR NO KEY
 UPDATE, as the UPDATE locks them: an allocation being written by another order (which takes its lot FOR KEY
 SHARE) does not wait for it, nor it for that."""
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
 
 from shop.extensions import db
 from shop.supply.models import SupplyLot
@@ -18,12 +19,20 @@ class OutOfStock(Exception):
         self.available = available
 
 
-def take_units(lot_id: int, units: int, coop_id: int | None = None) -> bool:
+def take_units(lot_id: int, units: int, coop_id: int | None = None, oldest: bool = False) -> bool:
     """Take free units from one lot if it still has them (a conditional UPDATE); return whether it did.
-    coop_id, when the caller knows the lot's cooperative, spares the page cache a query to find it."""
+    coop_id, when the caller knows the lot's cooperative, spares the page cache a query to find it.
+    oldest: only if no older lot of the same variant has units free (for a caller that holds no lock)."""
     options = {"synchronize_session": False} | ({"page_cache_coops": (coop_id,)} if coop_id else {})
+    conditions = [SupplyLot.id == lot_id, SupplyLot.units_remaining >= units]
+    if oldest:
+        older = aliased(SupplyLot)
+        conditions.append(~exists().where(
+            older.variant_id == SupplyLot.variant_id, older.units_remaining > 0,
+            or_(older.received_at < SupplyLot.received_at,
+                and_(older.received_at == SupplyLot.received_at, older.id < SupplyLot.id))))
     result = db.session.execute(
-        update(SupplyLot).where(SupplyLot.id == lot_id, SupplyLot.units_remaining >= units)
+        update(SupplyLot).where(*conditions)
         .values(units_remaining=SupplyLot.units_remaining - units).execution_options(**options))
     return result.rowcount == 1
 
