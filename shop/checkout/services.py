@@ -90,7 +90,8 @@ def _sources_by_line(allocations: dict[int, list[tuple[int, int]]],
 
 
 class _StockMoved(Exception):
-    """A lot the plan counted on was emptied by another order in between: take the stock under lock."""
+    """A planned lot refused: another order took its units, or an older lot got units back, since the plan
+    was read. The stock is then taken under lock."""
 
 
 def _lock_coops(cart: Cart | None) -> None:
@@ -193,8 +194,8 @@ def _write_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int, 
     line_of: dict[int, OrderLine] = {}
     for group in view.groups:
         coop = group.coop
-        shipment = Shipment(order=order, lines=[], coop_id=coop.id, coop_name_zh=coop.name_zh, coop_name_en=coop.name_en,
-                            commission_bp=coop.commission_bp, retention_bp=coop.retention_bp,
+        shipment = Shipment(order=order, lines=[], coop_id=coop.id, coop_name_zh=coop.name_zh,
+                            coop_name_en=coop.name_en, commission_bp=coop.commission_bp, retention_bp=coop.retention_bp,
                             subtotal_fen=group.subtotal_fen, shipping_fee_fen=group.shipping_fen)
         db.session.add(shipment)
         for item in group.lines:

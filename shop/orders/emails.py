@@ -113,9 +113,9 @@ def _placed(order: Order) -> Mail:
 
 
 def write_placed_mail(order: Order) -> Mail | None:
-    """Write the placed mail now from the order as this session holds it (its shipments and lines added, and
-    flushed), for queue_order_mail: placing an order writes it before it takes the stock, so that no lot
-    stays locked while it is written. None when no mail goes out, or if it cannot be written (then it is
+    """Write the placed mail now from the order as this session holds it (its buyer, shipments and lines
+    added, not yet flushed), for queue_order_mail: placing an order writes it before it takes the stock, so
+    that no lot is locked while it is written. None when no mail goes out, or if it cannot be written (then it is
     written from the database at the commit, as any other)."""
     if _suppressed.get():
         return None
