@@ -185,14 +185,19 @@ def signed_in_buyers(port: int, buyers: int) -> list[Buyer]:
     return people
 
 
+LOAD_CPU = [0.0]
+
+
 def in_threads(people: list[Buyer], work) -> float:
-    """Run work(person) in one thread per buyer; return the seconds it took."""
+    """Run work(person) in one thread per buyer; return the seconds it took. The CPU seconds this process (the
+    load generator) spent are added to LOAD_CPU: on one machine they are taken from the servers."""
     threads = [threading.Thread(target=work, args=(p,)) for p in people]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    LOAD_CPU[0] += time.process_time() - cpu
     return time.perf_counter() - started
 
 
@@ -214,10 +219,11 @@ def checkout(port: int, people: list[Buyer], orders: int, variant_id: int) -> tu
     return placed[0] / seconds, placed[0], refused[0]
 
 
-def placing(port: int, people: list[Buyer], rounds: int, variant_id: int) -> tuple[float, int, int]:
+def placing(port: int, people: list[Buyer], rounds: int, variant_id: int) -> tuple[float, int, int, float]:
     """The order step alone: in each round every buyer fills a cart and opens the checkout page (not timed), then
-    all of them place their orders at once (timed). Return (orders per second, placed, refused)."""
-    placed, refused, lock, seconds = [0], [0], threading.Lock(), 0.0
+    all of them place their orders at once (timed). Return (orders per second, placed, refused, the cores the
+    load generator kept busy meanwhile)."""
+    placed, refused, lock, seconds, cpu = [0], [0], threading.Lock(), 0.0, 0.0
     for _round in range(rounds):
         ready = {}
 
@@ -239,8 +245,10 @@ def placing(port: int, people: list[Buyer], rounds: int, variant_id: int) -> tup
         in_threads(people, prepare)
         if not ready:
             break
+        before = LOAD_CPU[0]
         seconds += in_threads(people, place)
-    return placed[0] / seconds if seconds else 0.0, placed[0], refused[0]
+        cpu += LOAD_CPU[0] - before
+    return placed[0] / seconds if seconds else 0.0, placed[0], refused[0], cpu / seconds if seconds else 0.0
 
 
 def main() -> None:
@@ -304,10 +312,10 @@ def main() -> None:
             rate, placed, refused = checkout(shop_port, people[:args.journey_buyers], args.orders, variant_id)
             print(f"checkout through the pages: {rate:.1f} orders/s ({placed} placed, {refused} found it sold out; "
                   f"{args.journey_buyers} buyers, each order 4 requests)")
-            rate, more, refused = placing(shop_port, people, args.rounds, variant_id)
+            rate, more, refused, busy = placing(shop_port, people, args.rounds, variant_id)
             placed += more
             print(f"placing orders: {rate:.1f} orders/s ({more} placed, {refused} refused; {args.buyers} buyers "
-                  f"placing at once, {args.rounds} rounds)")
+                  f"placing at once, {args.rounds} rounds; the load generator kept {busy:.2f} of {os.cpu_count()} cores busy)")
     finally:
         for proc in (shop, ceiling):
             proc.terminate()

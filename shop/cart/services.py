@@ -2,11 +2,12 @@
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import session
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from shop.cart.models import MAX_QUANTITY, Cart, CartItem
@@ -180,16 +181,22 @@ def merge_guest_cart(user) -> None:
     db.session.flush()
 
 
+@cache
+def _cart_items(pictures: bool):
+    """The cart's items with their variants, products and cooperatives (and pictures), built once: the cart
+    and checkout pages and every order run it."""
+    product = joinedload(CartItem.variant).joinedload(Variant.product)
+    return (select(CartItem).where(CartItem.cart_id == bindparam("cart")).order_by(CartItem.id)
+            .options(product.joinedload(Product.coop), *([product.selectinload(Product.images)] if pictures else [])))
+
+
 def load_cart_view(cart: Cart | None, pictures: bool = True, stock: dict[int, int] | None = None) -> CartView:
     """Load the cart's lines grouped by cooperative, with stock, in a fixed number of queries (one less
     without the pictures, which placing an order does not show, and one less when the caller read the stock:
     free units by variant)."""
     if cart is None:
         return CartView(groups=[])
-    product = joinedload(CartItem.variant).joinedload(Variant.product)
-    items = list(db.session.scalars(
-        select(CartItem).where(CartItem.cart_id == cart.id).order_by(CartItem.id)
-        .options(product.joinedload(Product.coop), *([product.selectinload(Product.images)] if pictures else []))))
+    items = list(db.session.scalars(_cart_items(pictures), {"cart": cart.id}))
     stock = stock_by_variant([i.variant_id for i in items]) if stock is None else stock
     groups: dict[int, CartGroup] = defaultdict(lambda: None)  # type: ignore[arg-type]
     for item in items:

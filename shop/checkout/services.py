@@ -2,10 +2,11 @@
 import secrets
 from collections import defaultdict
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import bindparam, delete, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -37,8 +38,42 @@ def new_checkout_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+# The statements every order runs, built once, when first run (once the mappers are all defined): building
+# a statement costs about as much CPU as running it.
+@cache
+def _by_token():
+    return select(Order).where(Order.checkout_token == bindparam("token"), Order.buyer_id == bindparam("buyer"))
+
+
+@cache
+def _buyer_open():
+    return select(User.is_active_account).where(User.id == bindparam("buyer")).with_for_update(read=True, key_share=True)
+
+
+@cache
+def _cart_coops():
+    coop_ids = (select(Product.coop_id).join(Variant, Variant.product_id == Product.id)
+                .join(CartItem, CartItem.variant_id == Variant.id).where(CartItem.cart_id == bindparam("cart")))
+    return (select(Cooperative).where(Cooperative.id.in_(coop_ids)).order_by(Cooperative.id)
+            .with_for_update(read=True).execution_options(populate_existing=True))
+
+
+@cache
+def _free_lots_of_cart():
+    in_cart = select(CartItem.variant_id).where(CartItem.cart_id == bindparam("cart"))
+    return (select(SupplyLot.id, SupplyLot.variant_id, SupplyLot.units_remaining, LotShare.household_id, LotShare.units)
+            .outerjoin(LotShare, LotShare.lot_id == SupplyLot.id)
+            .where(SupplyLot.variant_id.in_(in_cart), SupplyLot.units_remaining > 0)
+            .order_by(SupplyLot.variant_id, SupplyLot.received_at, SupplyLot.id, LotShare.id))
+
+
+@cache
+def _empty_cart():
+    return delete(CartItem).where(CartItem.cart_id == bindparam("cart"))
+
+
 def get_order_by_token(buyer_id: int, token: str) -> Order | None:
-    return db.session.scalar(select(Order).where(Order.checkout_token == token, Order.buyer_id == buyer_id))
+    return db.session.scalar(_by_token(), {"token": token, "buyer": buyer_id})
 
 
 def _order_number() -> str:
@@ -51,14 +86,8 @@ def _free_lots(cart: Cart) -> tuple[dict[int, list[tuple[int, int]]], dict[int, 
     once it is recorded)."""
     lots: dict[int, list[tuple[int, int]]] = defaultdict(list)
     shares: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
-    in_cart = select(CartItem.variant_id).where(CartItem.cart_id == cart.id)
     seen = None
-    for lot_id, variant_id, remaining, household_id, units in db.session.execute(
-            select(SupplyLot.id, SupplyLot.variant_id, SupplyLot.units_remaining, LotShare.household_id,
-                   LotShare.units)
-            .outerjoin(LotShare, LotShare.lot_id == SupplyLot.id)
-            .where(SupplyLot.variant_id.in_(in_cart), SupplyLot.units_remaining > 0)
-            .order_by(SupplyLot.variant_id, SupplyLot.received_at, SupplyLot.id, LotShare.id)):
+    for lot_id, variant_id, remaining, household_id, units in db.session.execute(_free_lots_of_cart(), {"cart": cart.id}):
         if lot_id != seen:
             lots[variant_id].append((lot_id, remaining))
             seen = lot_id
@@ -100,10 +129,7 @@ def _lock_coops(cart: Cart | None) -> None:
     Checkouts share the lock, so they never wait on each other here."""
     if cart is None:
         return
-    coop_ids = (select(Product.coop_id).join(Variant, Variant.product_id == Product.id)
-                .join(CartItem, CartItem.variant_id == Variant.id).where(CartItem.cart_id == cart.id))
-    db.session.scalars(select(Cooperative).where(Cooperative.id.in_(coop_ids)).order_by(Cooperative.id)
-                       .with_for_update(read=True).execution_options(populate_existing=True)).all()
+    db.session.scalars(_cart_coops(), {"cart": cart.id}).all()
 
 
 def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token: str, locale: str) -> Order:
@@ -121,8 +147,7 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
     # The buyer's row FOR KEY SHARE (what the order's foreign key takes anyway, taken now): an account
     # deletion (FOR UPDATE) in progress is waited for and then refuses the order, and one that starts
     # now waits for this order and sees it open.
-    if not db.session.scalar(select(User.is_active_account).where(User.id == buyer.id)
-                             .with_for_update(read=True, key_share=True)):
+    if not db.session.scalar(_buyer_open(), {"buyer": buyer.id}):
         raise CheckoutError(_("This account is closed."))
     _lock_coops(cart)
     lots, shares = _free_lots(cart) if cart is not None else ({}, {})
@@ -150,7 +175,7 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
         # The same checkout was submitted twice at once; the other request made the order.
         raise DuplicateCheckout() from None
     if cart is not None:  # emptied with the order (a failure below rolls it back)
-        db.session.execute(delete(CartItem).where(CartItem.cart_id == cart.id))
+        db.session.execute(_empty_cart(), {"cart": cart.id})
         db.session.expire(cart, ["items"])
     lines = sorted(view.lines, key=lambda line: line.variant_id)  # the lots' lock order: variant, oldest lot
     plan = {line.variant_id: _plan(lots.get(line.variant_id, []), line.quantity) for line in lines}
