@@ -275,8 +275,9 @@ def after_flush(session: Session, flush_context) -> None:
     _resolve(session, changes)
 
 
-def _ids_in(whereclause, table) -> list | None:
-    """The ids an UPDATE or DELETE names by `table.id == value`, or None if it does not name them so."""
+def _ids_in(whereclause, table, params) -> list | None:
+    """The ids an UPDATE or DELETE names by `table.id == value` (a value bound in the statement, or given with
+    it in params, for a statement built once), or None if it does not name them so."""
     if whereclause is None:
         return None
     for node in iterate(whereclause):
@@ -284,7 +285,8 @@ def _ids_in(whereclause, table) -> list | None:
                 and getattr(getattr(node.left, "table", None), "name", None) == table.name \
                 and getattr(node.left, "name", None) == "id" \
                 and isinstance(node.right, BindParameter):
-            return [node.right.effective_value]
+            value = params.get(node.right.key, node.right.effective_value) if params else node.right.effective_value
+            return [value] if value is not None else None
     return None
 
 
@@ -300,7 +302,8 @@ def do_orm_execute(state) -> None:
     if coops := state.execution_options.get("page_cache_coops"):  # the caller named the rows' cooperatives
         changes["coops"].update(coops)
         return
-    ids = _ids_in(getattr(state.statement, "whereclause", None), table)
+    ids = _ids_in(getattr(state.statement, "whereclause", None), table,
+                  state.parameters if isinstance(state.parameters, dict) else None)
     if name in EVERYTHING or ids is None:
         changes["epoch"] = True  # cannot tell which rows: every page renders again
     elif name == "cooperatives":

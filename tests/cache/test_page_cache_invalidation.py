@@ -13,6 +13,7 @@ from shop.orders.models import Order
 from shop.orders.services import expire_due_orders
 from shop.supply.models import SupplyLot
 from shop.supply.services import adjust_lot, record_supply_lot
+from shop.supply.stock import take_units
 from shop.types import utcnow
 from tests.catalog.catalog_builders import EN
 from tests.cache.test_page_cache import queries
@@ -61,6 +62,17 @@ def test_recording_and_adjusting_a_lot(app, world, page_cache):
     with app.app_context():  # a write-off is a bulk UPDATE of the lot's free units
         lot = db.session.query(SupplyLot).filter_by(trace_code=world.trace_a).one()
         adjust_lot(lot, -2, "spoiled in storage", None)
+        db.session.commit()
+    assert_only_a_renders_again(app, world)
+
+
+def test_units_taken_by_a_statement_built_once(app, world, page_cache):
+    """take_units runs one UPDATE built once, its lot given as a parameter; without the lot's cooperative named
+    (as a refund that keeps units takes them back) the cache finds it from that parameter."""
+    warm(app, world)
+    with app.app_context():
+        lot = db.session.query(SupplyLot).filter_by(trace_code=world.trace_a).one()
+        assert take_units(lot.id, 1)
         db.session.commit()
     assert_only_a_renders_again(app, world)
 
