@@ -162,6 +162,44 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
     if not view.ok:
         raise CheckoutError(_("Some items in your cart need your attention before you can order."))
 
+    if cart is not None:  # emptied with the order (a failure below rolls it back)
+        db.session.execute(_empty_cart(), {"cart": cart.id})
+        db.session.expire(cart, ["items"])
+    lines = sorted(view.lines, key=lambda line: line.variant_id)  # the lots' lock order: variant, oldest lot
+    plan = {line.variant_id: _plan(lots.get(line.variant_id, []), line.quantity) for line in lines}
+    coop_of = {line.variant_id: group.coop.id for group in view.groups for line in group.lines}
+    if all(plan.values()):
+        try:
+            with db.session.begin_nested():  # the order and its rows in one flush, then the stock
+                order = _new_order(buyer, view, address, checkout_token, locale)  # (begin_nested flushes)
+                _write_lines(order, view, plan, shares)
+                mail = write_placed_mail(order)  # before the flush, while no lot is locked
+                _flush_order()
+                for line in lines:
+                    for lot_id, units in plan[line.variant_id]:
+                        if not take_units(lot_id, units, coop_of[line.variant_id], oldest=True):
+                            raise _StockMoved()
+            queue_order_mail("placed", order.id, mail)
+            return order
+        except _StockMoved:
+            pass  # the savepoint took that order away with it: a new one is placed under lock
+    order = _new_order(buyer, view, address, checkout_token, locale)
+    _flush_order()
+    taken: dict[int, list[tuple[int, int]]] = {}
+    for line in lines:
+        try:
+            taken[line.variant_id] = reserve_units(line.variant_id, line.quantity, coop_of[line.variant_id])
+        except OutOfStock as e:
+            raise CheckoutError(_("Sorry, %(name)s sold out while you were shopping: %(n)d left.",
+                                  name=line.product_name, n=e.available)) from e
+    _write_lines(order, view, taken, shares)
+    db.session.flush()
+    queue_order_mail("placed", order.id, None)
+    return order
+
+
+def _new_order(buyer: User, view: CartView, address: Address, checkout_token: str, locale: str) -> Order:
+    """The order for the cart view, added to the session, with the prices and the address as they are now."""
     now = utcnow()
     order = Order(number=_order_number(), buyer=buyer, checkout_token=checkout_token, locale=locale,
                   subtotal_fen=view.subtotal_fen, shipping_fen=view.shipping_fen, total_fen=view.total_fen,
@@ -169,43 +207,15 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
                   city=address.city, district=address.district, street=address.street, placed_at=now,
                   expires_at=now + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"]))
     db.session.add(order)
+    return order
+
+
+def _flush_order() -> None:
     try:
         db.session.flush()
     except IntegrityError:
         # The same checkout was submitted twice at once; the other request made the order.
         raise DuplicateCheckout() from None
-    if cart is not None:  # emptied with the order (a failure below rolls it back)
-        db.session.execute(_empty_cart(), {"cart": cart.id})
-        db.session.expire(cart, ["items"])
-    lines = sorted(view.lines, key=lambda line: line.variant_id)  # the lots' lock order: variant, oldest lot
-    plan = {line.variant_id: _plan(lots.get(line.variant_id, []), line.quantity) for line in lines}
-    coop_of = {line.variant_id: group.coop.id for group in view.groups for line in group.lines}
-    mail, placed = None, False
-    if all(plan.values()):
-        try:
-            with db.session.begin_nested():
-                _write_lines(order, view, plan, shares)
-                mail = write_placed_mail(order)  # before the flush, while no lot is locked
-                db.session.flush()
-                for line in lines:
-                    for lot_id, units in plan[line.variant_id]:
-                        if not take_units(lot_id, units, coop_of[line.variant_id], oldest=True):
-                            raise _StockMoved()
-            placed = True
-        except _StockMoved:
-            pass
-    if not placed:
-        taken: dict[int, list[tuple[int, int]]] = {}
-        for line in lines:
-            try:
-                taken[line.variant_id] = reserve_units(line.variant_id, line.quantity, coop_of[line.variant_id])
-            except OutOfStock as e:
-                raise CheckoutError(_("Sorry, %(name)s sold out while you were shopping: %(n)d left.",
-                                      name=line.product_name, n=e.available)) from e
-        _write_lines(order, view, taken, shares)
-        db.session.flush()
-    queue_order_mail("placed", order.id, mail)
-    return order
 
 
 def _write_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int, int]]],
