@@ -1,9 +1,13 @@
 """Language choice and bilingual fields."""
+from functools import cache
+
+from babel import support
 from flask import Flask, has_request_context, request, session
 from flask_babel import format_date, format_time, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import LanguageAccept
+from wtforms.i18n import messages_path
 
 
 def select_locale() -> str:
@@ -57,7 +61,32 @@ def l10n(obj, field: str) -> str:
     return value
 
 
+@cache
+def _wtforms_catalogue(language: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [language], domain="wtforms")
+
+
+class _WTFormsTranslations:
+    """WTForms' own messages ("Not a valid choice.") in the current language, each catalogue read once per
+    process. Flask-WTF would read the .mo file again on every request that builds a form; it takes the
+    translations from request.wtforms_translations when a request has them."""
+
+    def ugettext(self, string: str) -> str:
+        return _wtforms_catalogue(lang()).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalogue(lang()).ungettext(singular, plural, n)
+
+
+_WTFORMS = _WTFormsTranslations()
+
+
+def _share_wtforms_translations() -> None:
+    request.wtforms_translations = _WTFORMS
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_share_wtforms_translations)
     app.jinja_env.filters["l10n"] = l10n
     app.jinja_env.globals["current_lang"] = lang
     app.jinja_env.filters["status_label"] = status_label

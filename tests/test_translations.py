@@ -37,3 +37,30 @@ def test_every_chinese_string_keeps_the_placeholders_of_its_english():
             if sorted(set(names.findall(english))) != sorted(set(names.findall(chinese))):
                 wrong.append((english, chinese))
     assert wrong == []
+
+
+def test_wtforms_messages_follow_the_language_and_each_catalogue_is_read_once(app, monkeypatch):
+    """WTForms' own messages come in the visitor's language, from a catalogue read once per process (not once
+    per request, as Flask-WTF would)."""
+    from babel import support
+
+    from shop import i18n
+    from shop.checkout.forms import CheckoutPlaceForm
+
+    i18n._wtforms_catalogue.cache_clear()
+    real, reads = support.Translations.load, []
+    monkeypatch.setattr(support.Translations, "load",
+                        lambda *a, **kw: reads.append((a, kw)) or real(*a, **kw))
+    app.config["WTF_CSRF_ENABLED"] = False
+    try:
+        for language, message in [("zh", "不是有效的选择。"), ("en", "Not a valid choice."), ("zh", "不是有效的选择。")]:
+            with app.test_request_context("/checkout", method="POST", data={"address_id": "7"},
+                                          headers={"Accept-Language": language}):
+                app.preprocess_request()
+                form = CheckoutPlaceForm()
+                form.address_id.choices = [(1, "Home")]
+                form.validate()
+                assert message in form.address_id.errors
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+    assert [a[1] for a, kw in reads if kw.get("domain") == "wtforms"] == [["zh"], ["en"]]

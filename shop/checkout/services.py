@@ -6,7 +6,7 @@ from functools import cache
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, inspect, select
+from sqlalchemy import bindparam, delete, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -172,9 +172,10 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
         try:
             with db.session.begin_nested():  # the order and its rows in one flush, then the stock
                 order = _new_order(buyer, view, address, checkout_token, locale)  # (begin_nested flushes)
-                _write_lines(order, view, plan, shares)
+                lines_of = _add_lines(order, view, plan, shares)
                 mail = write_placed_mail(order)  # before the flush, while no lot is locked
                 _flush_order()
+                _insert_traces(lines_of, plan)
                 for line in lines:
                     for lot_id, units in plan[line.variant_id]:
                         if not take_units(lot_id, units, coop_of[line.variant_id], oldest=True):
@@ -192,8 +193,9 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
         except OutOfStock as e:
             raise CheckoutError(_("Sorry, %(name)s sold out while you were shopping: %(n)d left.",
                                   name=line.product_name, n=e.available)) from e
-    _write_lines(order, view, taken, shares)
+    lines_of = _add_lines(order, view, taken, shares)
     db.session.flush()
+    _insert_traces(lines_of, taken)
     queue_order_mail("placed", order.id, None)
     return order
 
@@ -218,15 +220,14 @@ def _flush_order() -> None:
         raise DuplicateCheckout() from None
 
 
-def _write_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int, int]]],
-                 shares: dict[int, list[tuple[int | None, int]]]) -> None:
-    """Add the order's shipments, lines, allocations of `taken` (lot id, units by variant) and household
-    shares to the session, for the caller to flush. The allocations are added in the lots' lock order, as
-    they are inserted: each takes its lot FOR KEY SHARE."""
+def _add_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int, int]]],
+               shares: dict[int, list[tuple[int | None, int]]]) -> dict[int, tuple[OrderLine, list[tuple[int, int]]]]:
+    """Add the order's shipments and lines for `taken` (lot id, units by variant) to the session, for the caller
+    to flush; return each variant's line and its household shares (household id, fen), for _insert_traces."""
     sources = _sources_by_line(taken, shares)
     if "shipments" not in inspect(order).dict:  # a new order has none: the mail reads them without a query
         set_committed_value(order, "shipments", [])
-    line_of: dict[int, OrderLine] = {}
+    lines: dict[int, tuple[OrderLine, list[tuple[int, int]]]] = {}
     for group in view.groups:
         coop = group.coop
         shipment = Shipment(order=order, lines=[], coop_id=coop.id, coop_name_zh=coop.name_zh,
@@ -236,15 +237,27 @@ def _write_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int, 
         for item in group.lines:
             variant = view.variants[item.variant_id]
             split = split_line(item.total_fen, coop.commission_bp, coop.retention_bp, sources[variant.id])
-            line = line_of[variant.id] = OrderLine(
+            line = OrderLine(
                 order=order, shipment=shipment, variant_id=variant.id, product_slug=variant.product.slug,
                 product_name_zh=variant.product.name_zh, product_name_en=variant.product.name_en,
                 variant_name_zh=variant.name_zh, variant_name_en=variant.name_en, sku=variant.sku,
                 unit_price_fen=variant.price_fen, quantity=item.quantity, gross_fen=split.gross_fen,
                 commission_fen=split.commission_fen, retention_fen=split.retention_fen,
                 household_pool_fen=split.household_pool_fen)
-            line.shares = [LineShare(household_id=hh, amount_fen=fen) for hh, fen in split.household_shares]
             db.session.add(line)
-    for variant_id in sorted(taken):
-        for lot_id, units in taken[variant_id]:
-            db.session.add(Allocation(line=line_of[variant_id], lot_id=lot_id, units=units))
+            lines[variant.id] = (line, split.household_shares)
+    return lines
+
+
+def _insert_traces(lines: dict[int, tuple[OrderLine, list[tuple[int, int]]]],
+                   taken: dict[int, list[tuple[int, int]]]) -> None:
+    """Once the lines are flushed: their household shares, then the allocations of `taken`, each kind in one
+    INSERT (rows the session need not track). The allocations go in the lots' lock order: each takes its lot
+    FOR KEY SHARE."""
+    share_rows = [{"line_id": line.id, "household_id": hh, "amount_fen": fen}
+                  for line, household_shares in lines.values() for hh, fen in household_shares]
+    if share_rows:
+        db.session.execute(insert(LineShare), share_rows)
+    db.session.execute(insert(Allocation), [
+        {"line_id": lines[variant_id][0].id, "lot_id": lot_id, "units": units}
+        for variant_id in sorted(taken) for lot_id, units in taken[variant_id]])
