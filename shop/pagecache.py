@@ -235,6 +235,18 @@ def _note(changes: dict, table: str, row_id) -> None:
         changes["rows"].setdefault(table, set()).add(row_id)
 
 
+def note_lot_units(session: Session, lot_id: int, coop_id: int | None) -> None:
+    """A lot's free units were changed by a statement run on the session's connection, which the ORM's events do
+    not see: its cooperative's pages render again after the commit (the cooperative found then, if not given)."""
+    if not _enabled():
+        return
+    changes = _changes(session)
+    if coop_id:
+        changes["coops"].add(coop_id)
+    else:
+        _note(changes, "supply_lots", lot_id)
+
+
 def _note_object(changes: dict, obj, deleted: bool) -> None:
     table = getattr(obj, "__tablename__", None)
     if table in EVERYTHING:
@@ -299,9 +311,6 @@ def do_orm_execute(state) -> None:
     if name not in DIRECT_COOP and name not in PARENT and name not in EVERYTHING:
         return
     changes = _changes(state.session)
-    if coops := state.execution_options.get("page_cache_coops"):  # the caller named the rows' cooperatives
-        changes["coops"].update(coops)
-        return
     ids = _ids_in(getattr(state.statement, "whereclause", None), table,
                   state.parameters if isinstance(state.parameters, dict) else None)
     if name in EVERYTHING or ids is None:

@@ -46,8 +46,12 @@ def _by_token():
 
 
 @cache
-def _buyer_open():
-    return select(User.is_active_account).where(User.id == bindparam("buyer")).with_for_update(read=True, key_share=True)
+def _buyer_open_and_order():
+    """The buyer's row FOR KEY SHARE: whether the account is open, and the order placed with the token, if any."""
+    placed = (select(Order.id).where(Order.checkout_token == bindparam("token"), Order.buyer_id == User.id)
+              .scalar_subquery())
+    return (select(User.is_active_account, placed).where(User.id == bindparam("buyer"))
+            .with_for_update(read=True, key_share=True, of=User))
 
 
 @cache
@@ -87,7 +91,8 @@ def _free_lots(cart: Cart) -> tuple[dict[int, list[tuple[int, int]]], dict[int, 
     lots: dict[int, list[tuple[int, int]]] = defaultdict(list)
     shares: dict[int, list[tuple[int | None, int]]] = defaultdict(list)
     seen = None
-    for lot_id, variant_id, remaining, household_id, units in db.session.execute(_free_lots_of_cart(), {"cart": cart.id}):
+    rows = db.session.connection().execute(_free_lots_of_cart(), {"cart": cart.id})
+    for lot_id, variant_id, remaining, household_id, units in rows:
         if lot_id != seen:
             lots[variant_id].append((lot_id, remaining))
             seen = lot_id
@@ -141,13 +146,14 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
     planned lot gives its units by a conditional UPDATE (and only while no older lot of its variant has units
     free: oldest first holds). If another order emptied one in between, or an older one got units back,
     that part is rolled back and the units are taken again with the lots locked (reserve_units)."""
-    existing = get_order_by_token(buyer.id, checkout_token)
-    if existing is not None:  # this very checkout, submitted again (whatever the cart holds now)
-        return existing
     # The buyer's row FOR KEY SHARE (what the order's foreign key takes anyway, taken now): an account
     # deletion (FOR UPDATE) in progress is waited for and then refuses the order, and one that starts
-    # now waits for this order and sees it open.
-    if not db.session.scalar(_buyer_open(), {"buyer": buyer.id}):
+    # now waits for this order and sees it open. Column reads like this one run on the session's connection,
+    # without the ORM's work for entities.
+    row = db.session.connection().execute(_buyer_open_and_order(), {"buyer": buyer.id, "token": checkout_token}).first()
+    if row is not None and row[1] is not None:  # this very checkout, submitted again (whatever the cart holds now)
+        return db.session.get(Order, row[1])
+    if row is None or not row[0]:
         raise CheckoutError(_("This account is closed."))
     _lock_coops(cart)
     lots, shares = _free_lots(cart) if cart is not None else ({}, {})
@@ -163,7 +169,7 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
         raise CheckoutError(_("Some items in your cart need your attention before you can order."))
 
     if cart is not None:  # emptied with the order (a failure below rolls it back)
-        db.session.execute(_empty_cart(), {"cart": cart.id})
+        db.session.connection().execute(_empty_cart(), {"cart": cart.id})
         db.session.expire(cart, ["items"])
     lines = sorted(view.lines, key=lambda line: line.variant_id)  # the lots' lock order: variant, oldest lot
     plan = {line.variant_id: _plan(lots.get(line.variant_id, []), line.quantity) for line in lines}
@@ -248,7 +254,7 @@ def _insert_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int,
     share_rows = [dict(line_id=line.id, household_id=hh, amount_fen=fen)
                   for line, split in zip(lines, household_shares) for hh, fen in split]
     if share_rows:
-        db.session.execute(insert(LineShare), share_rows)
+        db.session.connection().execute(insert(LineShare), share_rows)
     line_of = {line.variant_id: line.id for line in lines}
-    db.session.execute(insert(Allocation), [dict(line_id=line_of[variant_id], lot_id=lot_id, units=units)
+    db.session.connection().execute(insert(Allocation), [dict(line_id=line_of[variant_id], lot_id=lot_id, units=units)
                                             for variant_id in sorted(taken) for lot_id, units in taken[variant_id]])

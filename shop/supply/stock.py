@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, exists, or_, select, update
 from sqlalchemy.orm import aliased
 
 from shop.extensions import db
+from shop.pagecache import note_lot_units
 from shop.supply.models import SupplyLot
 
 
@@ -32,17 +33,18 @@ def _take(oldest: bool):
             older.variant_id == SupplyLot.variant_id, older.units_remaining > 0,
             or_(older.received_at < SupplyLot.received_at,
                 and_(older.received_at == SupplyLot.received_at, older.id < SupplyLot.id))))
-    return (update(SupplyLot).where(*conditions).values(units_remaining=SupplyLot.units_remaining - bindparam("take"))
-            .execution_options(synchronize_session=False))
+    return update(SupplyLot).where(*conditions).values(units_remaining=SupplyLot.units_remaining - bindparam("take"))
 
 
 def take_units(lot_id: int, units: int, coop_id: int | None = None, oldest: bool = False) -> bool:
     """Take free units from one lot if it still has them (a conditional UPDATE); return whether it did.
     coop_id, when the caller knows the lot's cooperative, spares the page cache a query to find it.
-    oldest: only if no older lot of the same variant has units free (for a caller that holds no lock)."""
-    result = db.session.execute(_take(oldest), {"lot": lot_id, "take": units},
-                                execution_options={"page_cache_coops": (coop_id,)} if coop_id else {})
-    return result.rowcount == 1
+    oldest: only if no older lot of the same variant has units free (for a caller that holds no lock).
+    Every order runs it: it runs on the session's connection, without the ORM's work for a bulk UPDATE."""
+    taken = db.session.connection().execute(_take(oldest), {"lot": lot_id, "take": units}).rowcount == 1
+    if taken:
+        note_lot_units(db.session, lot_id, coop_id)
+    return taken
 
 
 def reserve_units(variant_id: int, quantity: int, coop_id: int | None = None) -> list[tuple[int, int]]:
