@@ -331,6 +331,8 @@ def before_commit(session: Session) -> None:
 
 
 def after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: its changes are bumped at the real commit
     changes = session.info.pop("page_cache_changes", None)
     if not changes or not _enabled():
         return

@@ -187,7 +187,10 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
             queue_order_mail("placed", order.id, mail)
             return order
         except _StockMoved:
-            pass  # the savepoint took that order away with it: a new one is placed under lock
+            # The savepoint took that order's rows away, not the objects RETURNING put in the session: drop
+            # them, or (SQLite reuses the ids) the new order's RETURNING hands back the old objects.
+            for obj in [order, *order.shipments, *(line for s in order.shipments for line in s.lines)]:
+                db.session.expunge(obj)
     order = _insert_order(buyer, view, address, checkout_token, locale)  # before the lots are locked
     taken: dict[int, list[tuple[int, int]]] = {}
     for line in lines:
