@@ -146,6 +146,7 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
     planned lot gives its units by a conditional UPDATE (and only while no older lot of its variant has units
     free: oldest first holds). If another order emptied one in between, or an older one got units back,
     that part is rolled back and the units are taken again with the lots locked (reserve_units)."""
+    db.session.flush()  # a cart or buyer just added (the demo data's): the reads below run without autoflush
     # The buyer's row FOR KEY SHARE (what the order's foreign key takes anyway, taken now): an account
     # deletion (FOR UPDATE) in progress is waited for and then refuses the order, and one that starts
     # now waits for this order and sees it open. Column reads like this one run on the session's connection,

@@ -1,9 +1,13 @@
 """Each change renders again exactly the pages that show it: the changed cooperative's pages and the pages that
 list every cooperative; the other cooperative's pages stay in the cache."""
+import threading
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
+from shop.accounts.models import User
+from shop.cart.models import Cart
 from shop.catalog.models import Variant
 from shop.checkout.services import new_checkout_token, place_order
 from shop.coops.backoffice import suspend
@@ -145,3 +149,40 @@ def test_a_change_made_while_a_page_renders_is_not_hidden(app, world, page_cache
     monkeypatch.setattr(views, "get_product_page", real)
     count, resp = queries(app, app.test_client(), f"/products/{world.product_a}", headers=EN)
     assert count > 0 and "99.00" in resp.get_data(as_text=True)
+
+
+def test_a_page_rendered_after_the_savepoint_but_before_the_commit_renders_again(app, world, page_cache):
+    """The page cache bumps its counters in after_commit, which SQLAlchemy also runs when a savepoint is
+    released: the checkout's savepoint bumps them before the order commits, and the commit bumps nothing. A
+    product page rendered in between (old stock) is stored under the new counters and stays."""
+    url = f"/products/{world.product_a}"
+    assert queries(app, app.test_client(), url, headers=EN)[1].status_code == 200
+    with app.app_context():
+        user = quick_user()
+        make_cart(user, (db.session.get(Variant, world.variant_a), 4))
+        make_address(user)
+        user_id = user.id
+        db.session.commit()
+    placed, go_on, errors = threading.Event(), threading.Event(), []
+
+    def checkout():
+        try:
+            with app.app_context():
+                user = db.session.get(User, user_id)
+                cart = db.session.scalars(select(Cart).where(Cart.user_id == user_id)).one()
+                place_order(user, cart, user.addresses[0], new_checkout_token(), "en")
+                placed.set()
+                go_on.wait(30)
+                db.session.commit()
+        except Exception as e:  # noqa: BLE001
+            errors.append(e)
+            placed.set()
+
+    worker = threading.Thread(target=checkout)
+    worker.start()
+    placed.wait(30)
+    _n, resp = queries(app, app.test_client(), url, headers=EN)  # another visitor while the order is uncommitted
+    go_on.set()
+    worker.join(30)
+    assert errors == [] and resp.status_code == 200
+    assert queries(app, app.test_client(), url, headers=EN)[0] > 0, "the product page kept the old stock"

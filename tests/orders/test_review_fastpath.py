@@ -1,11 +1,20 @@
-"""Review of the checkout fast path (insert … RETURNING, savepoint, Core statements)."""
+"""The checkout's fast path (one INSERT … RETURNING per table, a savepoint, statements on the session's
+connection) writes the same rows as the unit of work did: after a stale plan, over several cooperatives, in the
+fallback, and when the same checkout is sent twice at once."""
+import threading
+
 from sqlalchemy import select
 
-from shop.checkout.services import new_checkout_token, place_order
+from shop.accounts.models import Address, User
+from shop.cart.models import Cart
+from shop.catalog.models import Product, Variant
+from shop.checkout import services as checkout
+from shop.checkout.services import DuplicateCheckout, new_checkout_token, place_order
 from shop.extensions import db
-from shop.orders.models import Order, OrderLine
+from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
+from shop.supply.models import LotShare, SupplyLot
+from tests.factories import add_lot, make_address, make_cart, make_coop, make_household, make_product, make_user
 from tests.orders.test_stock_taken_last import _stale, _two_lots
-from tests.factories import make_address, make_cart, make_user
 
 
 def test_the_order_placed_after_a_stale_plan_is_the_one_in_the_database(ctx, outbox, monkeypatch):
@@ -24,57 +33,8 @@ def test_the_order_placed_after_a_stale_plan_is_the_one_in_the_database(ctx, out
         db.session.scalars(select(OrderLine.id).where(OrderLine.order_id == row.id)))
 
 
-from shop.catalog.models import Variant  # noqa: E402
-from tests.cache.conftest import page_cache, world  # noqa: E402,F401  (fixtures)
-from tests.cache.test_page_cache import queries  # noqa: E402
-from tests.catalog.catalog_builders import EN  # noqa: E402
-from tests.factories import quick_user  # noqa: E402
-
-
-def test_a_page_rendered_after_the_savepoint_but_before_the_commit_renders_again(app, world, page_cache):
-    """The page cache bumps its counters in after_commit, which SQLAlchemy also runs when a savepoint is
-    released: the checkout's savepoint bumps them before the order commits, and the commit bumps nothing. A
-    product page rendered in between (old stock) is stored under the new counters and stays."""
-    import threading
-
-    url = f"/products/{world.product_a}"
-    assert queries(app, app.test_client(), url, headers=EN)[1].status_code == 200
-    with app.app_context():
-        user_id = quick_user().id
-        make_cart(db.session.get(type(quick_user()), user_id), (db.session.get(Variant, world.variant_a), 4))
-        make_address(db.session.get(type(quick_user()), user_id))
-        db.session.commit()
-    placed, go_on, errors = threading.Event(), threading.Event(), []
-
-    def checkout():
-        try:
-            with app.app_context():
-                from shop.accounts.models import User
-                from shop.cart.services import get_cart  # noqa: F401
-                from shop.cart.models import Cart
-                user = db.session.get(User, user_id)
-                cart = db.session.scalars(select(Cart).where(Cart.user_id == user_id)).one()
-                place_order(user, cart, user.addresses[0], new_checkout_token(), "en")
-                placed.set()
-                go_on.wait(30)
-                db.session.commit()
-        except Exception as e:  # noqa: BLE001
-            errors.append(e)
-            placed.set()
-
-    worker = threading.Thread(target=checkout)
-    worker.start()
-    placed.wait(30)
-    n, resp = queries(app, app.test_client(), url, headers=EN)  # another visitor while the order is uncommitted
-    go_on.set()
-    worker.join(30)
-    assert errors == [] and resp.status_code == 200
-    assert queries(app, app.test_client(), url, headers=EN)[0] > 0, "the product page kept the old stock"
-
-
 def _mixed_world():
     """Three cooperatives (ids not in cart order), two variants each, lots with distinct households."""
-    from tests.factories import add_lot, make_coop, make_household, make_product
     coops = [make_coop(commission_bp=500 * i, retention_bp=100 * i) for i in range(1, 4)]
     variants = []
     for coop in reversed(coops):
@@ -89,9 +49,6 @@ def _mixed_world():
 
 
 def _check_rows(order_id, expected):
-    from shop.orders.models import Allocation, LineShare, Shipment
-    from shop.supply.models import LotShare, SupplyLot
-    from shop.catalog.models import Product
     db.session.expire_all()
     lines = db.session.scalars(select(OrderLine).where(OrderLine.order_id == order_id)).all()
     assert sorted((ln.variant_id, ln.quantity) for ln in lines) == sorted(expected)
@@ -123,7 +80,6 @@ def test_rows_of_an_order_over_three_cooperatives_point_at_the_right_parents(ctx
 
 
 def test_rows_after_the_fallback_point_at_the_right_parents(ctx, outbox, monkeypatch):
-    from shop.checkout import services as checkout
     variants = _mixed_world()
     monkeypatch.setattr(checkout, "take_units", lambda *a, **kw: False)  # the planned lots refuse
     user = make_user()
@@ -135,13 +91,6 @@ def test_rows_after_the_fallback_point_at_the_right_parents(ctx, outbox, monkeyp
 
 
 def test_the_same_checkout_sent_twice_at_once_places_one_order(app, needs_postgres):
-    import threading
-
-    from shop.accounts.models import Address, User
-    from shop.cart.models import Cart
-    from shop.checkout.services import DuplicateCheckout
-    from tests.factories import make_product
-
     with app.app_context():
         variant = make_product(units=5).variants[0]
         user = make_user(password="x")
