@@ -76,6 +76,17 @@ def _empty_cart():
     return delete(CartItem).where(CartItem.cart_id == bindparam("cart"))
 
 
+@cache
+def _insert_returning(model):
+    """INSERT … RETURNING the model's objects, in the order of the rows given."""
+    return insert(model).returning(model, sort_by_parameter_order=True)
+
+
+@cache
+def _insert(model):
+    return insert(model)
+
+
 def get_order_by_token(buyer_id: int, token: str) -> Order | None:
     return db.session.scalar(_by_token(), {"token": token, "buyer": buyer_id})
 
@@ -213,7 +224,7 @@ def _insert_order(buyer: User, view: CartView, address: Address, checkout_token:
     buyer, as a persistent object."""
     now = utcnow()
     try:
-        order = db.session.scalars(insert(Order).returning(Order), [dict(
+        order = db.session.scalars(_insert_returning(Order), [dict(
             number=_order_number(), buyer_id=buyer.id, checkout_token=checkout_token, locale=locale,
             subtotal_fen=view.subtotal_fen, shipping_fen=view.shipping_fen, total_fen=view.total_fen,
             recipient=address.recipient, mobile=address.mobile, province=address.province, city=address.city,
@@ -232,7 +243,7 @@ def _insert_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int,
     variant). The order then holds its shipments and their lines, as the mail reads them, without a query. The
     allocations go in in the lots' lock order: each takes its lot FOR KEY SHARE."""
     sources = _sources_by_line(taken, shares)
-    shipments = db.session.scalars(insert(Shipment).returning(Shipment, sort_by_parameter_order=True), [
+    shipments = db.session.scalars(_insert_returning(Shipment), [
         dict(order_id=order.id, coop_id=group.coop.id, coop_name_zh=group.coop.name_zh,
              coop_name_en=group.coop.name_en, commission_bp=group.coop.commission_bp,
              retention_bp=group.coop.retention_bp, subtotal_fen=group.subtotal_fen, shipping_fee_fen=group.shipping_fen)
@@ -251,14 +262,14 @@ def _insert_lines(order: Order, view: CartView, taken: dict[int, list[tuple[int,
                 commission_fen=split.commission_fen, retention_fen=split.retention_fen,
                 household_pool_fen=split.household_pool_fen))
             household_shares.append(split.household_shares)
-    lines = db.session.scalars(insert(OrderLine).returning(OrderLine, sort_by_parameter_order=True), rows).all()
+    lines = db.session.scalars(_insert_returning(OrderLine), rows).all()
     set_committed_value(order, "shipments", shipments)
     for shipment in shipments:
         set_committed_value(shipment, "lines", [line for line in lines if line.shipment_id == shipment.id])
     share_rows = [dict(line_id=line.id, household_id=hh, amount_fen=fen)
                   for line, split in zip(lines, household_shares) for hh, fen in split]
     if share_rows:
-        db.session.connection().execute(insert(LineShare), share_rows)
+        db.session.connection().execute(_insert(LineShare), share_rows)
     line_of = {line.variant_id: line.id for line in lines}
-    db.session.connection().execute(insert(Allocation), [dict(line_id=line_of[variant_id], lot_id=lot_id, units=units)
+    db.session.connection().execute(_insert(Allocation), [dict(line_id=line_of[variant_id], lot_id=lot_id, units=units)
                                             for variant_id in sorted(taken) for lot_id, units in taken[variant_id]])
