@@ -257,6 +257,25 @@ def invite_staff(email: str, display_name: str, admin_id: int) -> User:
     return user
 
 
+def make_admin(email: str, display_name: str = "") -> tuple[User, bool]:
+    """Give the login with this e-mail the staff and admin roles, enabled, creating it with a password nobody
+    knows if there is none (the caller hands out a reset link); audited. Return the user and whether it is new.
+    This is how a new installation gets its first admin (`flask users make-admin`)."""
+    from shop.audit.services import record_audit
+
+    email = normalize_email(email)
+    user = get_user_by_email(email)
+    created = user is None
+    if created:
+        user = User(email=email, display_name=display_name.strip()[:60])
+        user.set_password(secrets.token_urlsafe(32))
+        db.session.add(user)
+    user.is_staff = user.is_admin = user.is_active_account = True
+    db.session.flush()
+    record_audit("user_made_admin", f"user:{user.id}", f"{email} from the command line")
+    return user, created
+
+
 def send_staff_invitation(user: User) -> bool:
     """Mail a new staff member a link to choose a password: a password-reset link, in Chinese then English."""
     from flask_babel import force_locale

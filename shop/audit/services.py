@@ -46,7 +46,7 @@ ACTION_LABELS = {
     "coop_payout_changed": _l("Cooperative payout details changed"),
     "coop_bank_revealed": _l("Revealed a cooperative's bank account"),
     "user_invited": _l("Staff member invited"), "user_role_changed": _l("Role changed"),
-    "user_disabled": _l("Login disabled"), "user_enabled": _l("Login enabled"),
+    "user_disabled": _l("Login disabled"), "user_enabled": _l("Login enabled"), "user_made_admin": _l("Made admin from the command line"),
     "household_edited": _l("Household edited"), "poor_status_declined": _l("Registered-poor proposal declined"),
     "household_anonymised": _l("Household anonymised"), "account_deleted": _l("Buyer deleted their account"),
     # household data (household_access_log)
