@@ -130,22 +130,33 @@ def send_stripe_payout(payout: Payout, user_id: int | None = None) -> str:
     payout_id, key, metadata = payout.id, payout.idempotency_key, {"payout_id": str(payout.id)}
     fen = payout.signed_fen
     if payout.kind == "reversal":
-        call = (gateway.create_transfer_reversal, payout.reverses.reference,
-                {"amount": payout.amount_fen, "metadata": metadata}, key)
+        transfer_id = payout.reverses.reference
+        call = (gateway.create_transfer_reversal, transfer_id, {"amount": payout.amount_fen, "metadata": metadata}, key)
+        find = (gateway.find_transfer_reversal, transfer_id, payout_id)
     else:
         call = (gateway.create_transfer, {"amount": payout.amount_fen, "currency": "cny",
                                           "destination": payout.stripe_account_id,
                                           "transfer_group": f"payout-{payout_id}", "metadata": metadata}, key)
+        find = (gateway.find_transfer, payout_id)
     db.session.commit()
     try:
         answer = call[0](*call[1:])
     except gateway.GatewayError as error:
         if error.retry_same:
             return "pending"  # unknown: the same key next time returns the transfer if it was made
-        if mark_payout_failed(payout_id, str(error)):
-            record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, failed: {error}", user_id)
-        db.session.commit()
-        return "failed"
+        answer = None
+        if error.server_error:  # a 5xx may have moved the money, and the same key only replays it: look it up
+            try:
+                answer = find[0](*find[1:])
+            except gateway.GatewayError:
+                return "pending"
+            if answer is None and not error.replayed:
+                return "pending"  # look again on the next send
+        if answer is None:
+            if mark_payout_failed(payout_id, str(error)):
+                record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, failed: {error}", user_id)
+            db.session.commit()
+            return "failed"
     if mark_payout_paid(payout_id, answer["id"]):
         record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, paid: {answer['id']}", user_id)
     db.session.commit()
