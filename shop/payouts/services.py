@@ -103,13 +103,14 @@ def mark_payout_failed(payout_id: int, reason: str) -> bool:
 
 
 def retry_payout(payout_id: int) -> bool:
-    """Send a failed payout again (a new try, with the cooperative's current payee details), once."""
+    """Send a failed payout again (a new try, with the cooperative's current payee details), once. A reversal
+    keeps its payee: it can only take money back from its Stripe transfer, never become a bank payment."""
     payout = db.session.get(Payout, payout_id)
     if payout is None:
         return False
-    coop = db.session.get(Cooperative, payout.coop_id)
+    payee = {} if payout.kind == "reversal" else _payee(db.session.get(Cooperative, payout.coop_id))
     return _move(payout_id, "failed", status="pending", attempt=payout.attempt + 1, failure_reason="", failed_at=None,
-                 **_payee(coop))
+                 **payee)
 
 
 def cancel_payout(payout_id: int) -> bool:

@@ -81,3 +81,29 @@ def test_a_reversal_made_but_answered_500_is_found_and_taken_back_once(app, fake
         assert check_ledger() == []
     assert len(fake_stripe.transfer_reversals) == 1
     assert fake_stripe.transfers[transfer.reference]["amount_reversed"] == owed_back
+
+
+def test_a_refused_reversal_retried_after_the_cooperative_moved_to_bank_stays_a_stripe_reversal(app, fake_stripe):
+    """Money owed back is taken back from the Stripe transfer; it can never become a bank payment to the
+    cooperative (the batch CSV would send it the money the books say came back)."""
+    from shop.coops.models import Cooperative
+    from shop.payouts.services import bank_batch_csv
+
+    owed_back, transfer = _paid_transfer_then_refund(app, fake_stripe)
+    fake_stripe.drained_accounts.add("acct_test_longnan")
+    with app.app_context():
+        run = run_payouts()
+        db.session.commit()
+        assert send_pending_stripe_payouts() == {"failed": 1}
+        reversal = _payouts()[-1]
+        db.session.get(Cooperative, reversal.coop_id).payout_method = "bank"
+        db.session.commit()
+        fake_stripe.drained_accounts.clear()
+        assert retry_payout(reversal.id)
+        db.session.commit()
+        reversal = _payouts()[-1]
+        assert (reversal.kind, reversal.method, reversal.attempt) == ("reversal", "stripe", 2)
+        assert reversal.number not in bank_batch_csv(db.session.get(type(run), run.id))
+        assert send_pending_stripe_payouts() == {"paid": 1}
+        assert payable_balances(transfer.coop_id) == [] and check_ledger() == []
+    assert fake_stripe.transfers[transfer.reference]["amount_reversed"] == owed_back
