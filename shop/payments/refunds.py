@@ -198,6 +198,9 @@ def settle_refund(refund_id: int, provider_ref: str | None = None) -> bool:
     refund = db.session.get(Refund, refund_id)
     db.session.refresh(refund)
     if refund.flag_id is None:  # a refund of the order's own payment moves the order
+        # One settling refund of an order at a time: a second one waits here, then counts this one as refunded
+        # (else two partial refunds settling at once both see a partial refund, and the order never ends refunded).
+        db.session.execute(select(Order.id).where(Order.id == refund.order_id).with_for_update())
         refunded = db.session.scalar(select(func.sum(Refund.amount_fen)).where(
             Refund.payment_id == refund.payment_id, Refund.status == "succeeded"))
         whole = refunded >= refund.payment.amount_fen
