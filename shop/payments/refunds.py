@@ -290,6 +290,8 @@ def sync_provider_refund(answer: dict) -> str:
     refund = db.session.scalar(select(Refund).where(Refund.provider_ref == answer["id"]))
     if refund is None and (ref := str(meta.get("refund_id", ""))).isdecimal() and len(ref) < 10:
         refund = db.session.get(Refund, int(meta["refund_id"]))
+    if refund is not None and not _is_our_refund(refund, answer):  # another payment's or amount: not ours
+        refund = None
     status = answer.get("status")
     if refund is not None:
         if status == "succeeded":
@@ -307,6 +309,12 @@ def sync_provider_refund(answer: dict) -> str:
     _flag_for_payment(payment, "refund_mismatch", payment.provider_ref, answer.get("amount") or 0,
                       f"refund {answer['id']} made outside the shop")
     return "flagged"
+
+
+def _is_our_refund(refund: Refund, answer: dict) -> bool:
+    """True if the provider's refund is of our refund's payment and amount (the metadata is only our row id)."""
+    intent, amount = answer.get("payment_intent"), answer.get("amount")
+    return (intent is None or intent == refund.payment.provider_ref) and (amount is None or amount == refund.amount_fen)
 
 
 def _flag_for_payment(payment: Payment | None, reason: str, ref: str, amount_fen: int, detail: str):

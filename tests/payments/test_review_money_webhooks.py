@@ -49,3 +49,47 @@ def test_a_later_event_with_another_amount_for_the_paid_session_leaves_the_payme
         assert get_order(o["number"]).status == "refunded"
         assert db.session.scalar(select(Refund.amount_fen)) == o["total"]
         assert check_ledger() == []
+
+
+def _refund_event(fake, obj: dict) -> dict:
+    return {"id": fake._id("evt"), "object": "event", "type": "refund.updated", "data": {"object": obj}}
+
+
+def test_a_refund_event_that_names_our_refund_but_another_payment_or_amount_settles_nothing(app, fake_stripe):
+    """refund_id in the metadata is only our row number (another shop on the same Stripe account has the
+    same numbers): a refund of another payment, or of another amount, never settles ours."""
+    from tests.payments.test_refunds import _stripe_paid
+
+    mine, other = _stripe_paid(app, fake_stripe), _stripe_paid(app, fake_stripe)
+    fake_stripe.refund_status = "pending"
+    with app.app_context():
+        refund = request_refund(get_order(mine["number"]), mode="amount", amount_fen=500, key="review-money-2",
+                                staff_id=None)
+        db.session.commit()
+        assert send_refund(refund) == "pending"
+        refund_id, re_id = refund.id, refund.provider_ref
+    fake_stripe.take_outbox()
+    other_pi = fake_stripe.sessions[other["session_id"]]["payment_intent"]
+    mine_pi = fake_stripe.sessions[mine["session_id"]]["payment_intent"]
+    events = [
+        _refund_event(fake_stripe, {"id": "re_elsewhere", "object": "refund", "amount": 500, "currency": "cny",
+                                    "payment_intent": other_pi, "status": "succeeded",
+                                    "metadata": {"refund_id": str(refund_id)}}),
+        _refund_event(fake_stripe, {"id": re_id, "object": "refund", "amount": 900, "currency": "cny",
+                                    "payment_intent": mine_pi, "status": "succeeded",
+                                    "metadata": {"refund_id": str(refund_id)}}),
+    ]
+    for event in events:
+        assert fake_stripe.deliver(event) == [200]
+    with app.app_context():
+        assert db.session.get(Refund, refund_id).status == "pending"
+        assert get_order(mine["number"]).status == "paid"
+        flagged = set(db.session.execute(select(PaymentFlag.provider_ref, PaymentFlag.reason)))
+        assert flagged == {(other_pi, "refund_mismatch"), (mine_pi, "refund_mismatch")}
+        assert check_ledger() == []
+    # Stripe's own word on our refund (its id, our amount) still settles it.
+    fake_stripe.deliver(fake_stripe.set_refund_status(re_id, "succeeded"))
+    with app.app_context():
+        assert db.session.get(Refund, refund_id).status == "succeeded"
+        assert get_order(mine["number"]).status == "partially_refunded"
+        assert check_ledger() == []
