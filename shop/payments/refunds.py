@@ -115,17 +115,24 @@ def _allocate(order: Order, summary: RefundSummary, mode: str, amount_fen: int,
             [(k, fen) for (where, k), fen in taken if where == "ship"])
 
 
+def _same_order(refund: Refund, order: Order) -> Refund:
+    """The refund a form's key already made, if it is this order's (a key copied to another order's form is not)."""
+    if refund.order_id != order.id:
+        raise RefundError(_("The form expired. Please reload the page."))
+    return refund
+
+
 def request_refund(order: Order, *, mode: str, key: str, staff_id: int | None, amount_fen: int = 0,
                    quantities: dict[int, int] | None = None, restock: bool = False, reason: str = "") -> Refund:
     """Write a pending refund of the whole order, chosen lines or an amount, allocated to lines and
     shipping fees now; flush (the provider is asked after commit)."""
     existing = get_refund_by_key(key)
     if existing is not None:  # the same form sent twice
-        return existing
+        return _same_order(existing, order)
     db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())  # one refund at a time
     existing = get_refund_by_key(key)
     if existing is not None:  # the same form, sent twice at once: the other one got the lock first
-        return existing
+        return _same_order(existing, order)
     db.session.refresh(order)
     if order.status not in REFUNDABLE_STATES:
         raise RefundError(_("Only paid orders can be refunded."))

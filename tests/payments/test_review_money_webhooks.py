@@ -93,3 +93,23 @@ def test_a_refund_event_that_names_our_refund_but_another_payment_or_amount_sett
         assert db.session.get(Refund, refund_id).status == "succeeded"
         assert get_order(mine["number"]).status == "partially_refunded"
         assert check_ledger() == []
+
+
+def test_a_refund_form_token_reused_on_another_order_is_refused_not_reported_as_that_orders_refund(app):
+    from shop.payments.providers import DemoProvider
+    from shop.payments.refunds import RefundError
+
+    first, second = make_pending_order(app), make_pending_order(app)
+    with app.app_context():
+        for o in (first, second):
+            DemoProvider().complete_demo(get_order(o["number"]))
+        db.session.commit()
+        refund = request_refund(get_order(first["number"]), mode="whole", key="staff-same-token", staff_id=None)
+        db.session.commit()
+        try:
+            other = request_refund(get_order(second["number"]), mode="whole", key="staff-same-token", staff_id=None)
+        except RefundError:
+            other = None
+        assert other is None or other.order_id == get_order(second["number"]).id
+        assert request_refund(get_order(first["number"]), mode="whole", key="staff-same-token",
+                              staff_id=None).id == refund.id  # the same form sent twice is still one refund
