@@ -3,6 +3,7 @@ A refund is a row written before the provider is asked (its idempotency key make
 retry after a timeout return the same refund); amounts are never edited, only the status moves,
 once, from pending to succeeded or failed. Settling applies its effects exactly once."""
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -21,6 +22,8 @@ from shop.supply.models import SupplyLot
 from shop.supply.stock import return_units, take_units
 from shop.types import utcnow
 
+# Stripe keeps an idempotency key for at least 24 hours: a request sent again later is looked up before it is made.
+KEY_KEPT = timedelta(hours=1)
 REFUNDABLE_STATES = ("paid", "completed", "partially_refunded")
 STRAY_REASONS = ("amount_mismatch", "late_payment", "duplicate_payment")
 
@@ -250,7 +253,16 @@ def send_refund(refund: Refund) -> str:
     params = {"payment_intent": refund.payment.provider_ref, "amount": refund.amount_fen,
               "metadata": {"order_id": str(refund.order_id), "refund_id": str(refund_id)}}
     key, provider_ref, intent = refund.idempotency_key, refund.provider_ref, refund.payment.provider_ref
+    key_may_be_gone = refund.created_at < utcnow() - KEY_KEPT
     db.session.commit()
+    answer = None
+    if not provider_ref and key_may_be_gone:  # the old key may no longer find what it made: look it up first
+        try:
+            answer = gateway.find_refund(intent, refund_id)
+        except gateway.GatewayError:
+            return "pending"
+        if answer is not None:
+            return record_provider_refund(refund_id, answer)
     try:
         if provider_ref:  # Stripe took it and said pending: ask how it stands, never create it again
             answer = gateway.retrieve_refund(provider_ref)

@@ -6,7 +6,7 @@ UPDATE, so a payout is paid once however often a run, a retry or a click repeats
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -25,6 +25,10 @@ from shop.money import fen_to_yuan_str
 from shop.payouts.models import HANDOVER_METHODS, Handover, Payout, PayoutRun
 from shop.spreadsheet import spreadsheet_safe
 from shop.types import SHOP_TZ, today_local, utcnow
+
+
+# Stripe keeps an idempotency key for at least 24 hours: a payout sent again later is looked up before it is made.
+KEY_KEPT = timedelta(hours=1)
 
 
 class PayoutError(Exception):
@@ -139,7 +143,15 @@ def send_stripe_payout(payout: Payout, user_id: int | None = None) -> str:
                                           "destination": payout.stripe_account_id,
                                           "transfer_group": f"payout-{payout_id}", "metadata": metadata}, key)
         find = (gateway.find_transfer, payout_id)
+    key_may_be_gone = payout.created_at < utcnow() - KEY_KEPT
     db.session.commit()
+    if key_may_be_gone:  # sent again later (a retry, the cron): the old key may no longer find what it made
+        try:
+            answer = find[0](*find[1:])
+        except gateway.GatewayError:
+            return "pending"
+        if answer is not None:
+            return _record_sent(payout_id, answer["id"], fen, user_id)
     try:
         answer = call[0](*call[1:])
     except gateway.GatewayError as error:
@@ -158,8 +170,13 @@ def send_stripe_payout(payout: Payout, user_id: int | None = None) -> str:
                 record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, failed: {error}", user_id)
             db.session.commit()
             return "failed"
-    if mark_payout_paid(payout_id, answer["id"]):
-        record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, paid: {answer['id']}", user_id)
+    return _record_sent(payout_id, answer["id"], fen, user_id)
+
+
+def _record_sent(payout_id: int, reference: str, fen: int, user_id: int | None) -> str:
+    """Record that Stripe made the transfer (or reversal) of a payout, once, audited; commits."""
+    if mark_payout_paid(payout_id, reference):
+        record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, paid: {reference}", user_id)
     db.session.commit()
     return "paid"
 
