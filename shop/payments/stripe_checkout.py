@@ -186,8 +186,13 @@ def confirm_return(order: Order, session_id: str | None):
         session = gateway.retrieve_checkout_session(attempt.session_id)
     except gateway.GatewayError:
         return "unknown", None
-    outcome, refund = apply_checkout_session(session)
-    db.session.commit()
+    try:
+        outcome, refund = apply_checkout_session(session)
+        db.session.commit()
+    except IntegrityError:  # the webhook recorded the same payment at the same moment: read what it did
+        db.session.rollback()
+        outcome, refund = apply_checkout_session(session)
+        db.session.commit()
     states = {"paid": "paid", "already": "paid", "processing": "processing", "mismatch": "review",
               "refund": "refunding", "failed": "failed"}
     if outcome == "already":
