@@ -113,3 +113,24 @@ def test_a_refund_form_token_reused_on_another_order_is_refused_not_reported_as_
         assert other is None or other.order_id == get_order(second["number"]).id
         assert request_refund(get_order(first["number"]), mode="whole", key="staff-same-token",
                               staff_id=None).id == refund.id  # the same form sent twice is still one refund
+
+
+def test_a_pending_refund_settles_from_stripes_charge_refund_updated_event(app, fake_stripe):
+    """Stripe sends charge.refund.updated (the older name of refund.updated) to endpoints that chose it."""
+    from tests.payments.test_refunds import _stripe_paid
+
+    o = _stripe_paid(app, fake_stripe)
+    fake_stripe.refund_status = "pending"
+    with app.app_context():
+        refund = request_refund(get_order(o["number"]), mode="amount", amount_fen=300, key="review-money-3",
+                                staff_id=None)
+        db.session.commit()
+        assert send_refund(refund) == "pending"
+        refund_id, re_id = refund.id, refund.provider_ref
+    fake_stripe.take_outbox()
+    updated = fake_stripe.set_refund_status(re_id, "succeeded")
+    assert fake_stripe.deliver({**updated, "type": "charge.refund.updated"}) == [200]
+    with app.app_context():
+        assert db.session.get(Refund, refund_id).status == "succeeded"
+        assert get_order(o["number"]).status == "partially_refunded"
+        assert check_ledger() == []
