@@ -331,9 +331,12 @@ def sync_provider_refund(answer: dict) -> str:
 
 
 def _is_our_refund(refund: Refund, answer: dict) -> bool:
-    """True if the provider's refund is of our refund's payment and amount (the metadata is only our row id)."""
+    """True if the provider's refund is of our refund's payment and amount, and not another refund than the one
+    the provider made for it (the metadata is only our row id)."""
     intent, amount = answer.get("payment_intent"), answer.get("amount")
-    return (intent is None or intent == refund.payment.provider_ref) and (amount is None or amount == refund.amount_fen)
+    same_payment = intent is None or intent == refund.payment.provider_ref
+    same_amount = amount is None or amount == refund.amount_fen
+    return same_payment and same_amount and refund.provider_ref in (None, answer["id"])
 
 
 def _flag_for_payment(payment: Payment | None, reason: str, ref: str, amount_fen: int, detail: str):

@@ -78,6 +78,9 @@ def test_a_refund_event_that_names_our_refund_but_another_payment_or_amount_sett
         _refund_event(fake_stripe, {"id": re_id, "object": "refund", "amount": 900, "currency": "cny",
                                     "payment_intent": mine_pi, "status": "succeeded",
                                     "metadata": {"refund_id": str(refund_id)}}),
+        _refund_event(fake_stripe, {"id": "re_second_one", "object": "refund", "amount": 500, "currency": "cny",
+                                    "payment_intent": mine_pi, "status": "succeeded",
+                                    "metadata": {"refund_id": str(refund_id)}}),
     ]
     for event in events:
         assert fake_stripe.deliver(event) == [200]
