@@ -76,14 +76,18 @@ def apply_payment(order: Order, attempt: CheckoutAttempt | None, ref: str, amoun
                   currency: str) -> tuple[str, Refund | None]:
     """Mark the order paid by this payment once; flag (and queue a refund for) money that cannot pay it."""
     amount_fen = amount_fen or 0
+    if db.session.scalar(select(Payment.id).where(Payment.provider_ref == ref)) is not None:
+        # Recorded already: a later event about the same payment (whatever amount it says) changes nothing,
+        # so it can never make the order's own payment look like money held for review.
+        mismatched = db.session.scalar(select(PaymentFlag.id).where(PaymentFlag.provider_ref == ref,
+                                                                    PaymentFlag.reason == "amount_mismatch"))
+        return ("mismatch" if mismatched else "already"), None
     if amount_fen != order.total_fen or currency.upper() != order.currency:
         if amount_fen > 0:
             _record_stray_payment(order, ref, amount_fen, currency)
         flag_payment(order, "amount_mismatch", ref, amount_fen, currency,
                      f"paid {amount_fen} {currency.upper()}, due {order.total_fen} {order.currency}")
         return "mismatch", None
-    if db.session.scalar(select(Payment.id).where(Payment.provider_ref == ref)) is not None:
-        return "already", None
     if mark_paid(order, "stripe", ref, amount_fen, currency):
         _set_attempt(attempt, "complete", ("creating", "open", "processing", "failed", "expired"))
         return "paid", None

@@ -3,6 +3,7 @@ A refund is a row written before the provider is asked (its idempotency key make
 retry after a timeout return the same refund); amounts are never edited, only the status moves,
 once, from pending to succeeded or failed. Settling applies its effects exactly once."""
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -21,6 +22,8 @@ from shop.supply.models import SupplyLot
 from shop.supply.stock import return_units, take_units
 from shop.types import utcnow
 
+# Stripe keeps an idempotency key for at least 24 hours: a request sent again later is looked up before it is made.
+KEY_KEPT = timedelta(hours=1)
 REFUNDABLE_STATES = ("paid", "completed", "partially_refunded")
 STRAY_REASONS = ("amount_mismatch", "late_payment", "duplicate_payment")
 
@@ -115,17 +118,24 @@ def _allocate(order: Order, summary: RefundSummary, mode: str, amount_fen: int,
             [(k, fen) for (where, k), fen in taken if where == "ship"])
 
 
+def _same_order(refund: Refund, order: Order) -> Refund:
+    """The refund a form's key already made, if it is this order's (a key copied to another order's form is not)."""
+    if refund.order_id != order.id:
+        raise RefundError(_("The form expired. Please reload the page."))
+    return refund
+
+
 def request_refund(order: Order, *, mode: str, key: str, staff_id: int | None, amount_fen: int = 0,
                    quantities: dict[int, int] | None = None, restock: bool = False, reason: str = "") -> Refund:
     """Write a pending refund of the whole order, chosen lines or an amount, allocated to lines and
     shipping fees now; flush (the provider is asked after commit)."""
     existing = get_refund_by_key(key)
     if existing is not None:  # the same form sent twice
-        return existing
+        return _same_order(existing, order)
     db.session.execute(select(Order.id).where(Order.id == order.id).with_for_update())  # one refund at a time
     existing = get_refund_by_key(key)
     if existing is not None:  # the same form, sent twice at once: the other one got the lock first
-        return existing
+        return _same_order(existing, order)
     db.session.refresh(order)
     if order.status not in REFUNDABLE_STATES:
         raise RefundError(_("Only paid orders can be refunded."))
@@ -198,6 +208,9 @@ def settle_refund(refund_id: int, provider_ref: str | None = None) -> bool:
     refund = db.session.get(Refund, refund_id)
     db.session.refresh(refund)
     if refund.flag_id is None:  # a refund of the order's own payment moves the order
+        # One settling refund of an order at a time: a second one waits here, then counts this one as refunded
+        # (else two partial refunds settling at once both see a partial refund, and the order never ends refunded).
+        db.session.execute(select(Order.id).where(Order.id == refund.order_id).with_for_update())
         refunded = db.session.scalar(select(func.sum(Refund.amount_fen)).where(
             Refund.payment_id == refund.payment_id, Refund.status == "succeeded"))
         whole = refunded >= refund.payment.amount_fen
@@ -240,7 +253,16 @@ def send_refund(refund: Refund) -> str:
     params = {"payment_intent": refund.payment.provider_ref, "amount": refund.amount_fen,
               "metadata": {"order_id": str(refund.order_id), "refund_id": str(refund_id)}}
     key, provider_ref, intent = refund.idempotency_key, refund.provider_ref, refund.payment.provider_ref
+    key_may_be_gone = refund.created_at < utcnow() - KEY_KEPT
     db.session.commit()
+    answer = None
+    if not provider_ref and key_may_be_gone:  # the old key may no longer find what it made: look it up first
+        try:
+            answer = gateway.find_refund(intent, refund_id)
+        except gateway.GatewayError:
+            return "pending"
+        if answer is not None:
+            return record_provider_refund(refund_id, answer)
     try:
         if provider_ref:  # Stripe took it and said pending: ask how it stands, never create it again
             answer = gateway.retrieve_refund(provider_ref)
@@ -287,6 +309,8 @@ def sync_provider_refund(answer: dict) -> str:
     refund = db.session.scalar(select(Refund).where(Refund.provider_ref == answer["id"]))
     if refund is None and (ref := str(meta.get("refund_id", ""))).isdecimal() and len(ref) < 10:
         refund = db.session.get(Refund, int(meta["refund_id"]))
+    if refund is not None and not _is_our_refund(refund, answer):  # another payment's or amount: not ours
+        refund = None
     status = answer.get("status")
     if refund is not None:
         if status == "succeeded":
@@ -304,6 +328,15 @@ def sync_provider_refund(answer: dict) -> str:
     _flag_for_payment(payment, "refund_mismatch", payment.provider_ref, answer.get("amount") or 0,
                       f"refund {answer['id']} made outside the shop")
     return "flagged"
+
+
+def _is_our_refund(refund: Refund, answer: dict) -> bool:
+    """True if the provider's refund is of our refund's payment and amount, and not another refund than the one
+    the provider made for it (the metadata is only our row id)."""
+    intent, amount = answer.get("payment_intent"), answer.get("amount")
+    same_payment = intent is None or intent == refund.payment.provider_ref
+    same_amount = amount is None or amount == refund.amount_fen
+    return same_payment and same_amount and refund.provider_ref in (None, answer["id"])
 
 
 def _flag_for_payment(payment: Payment | None, reason: str, ref: str, amount_fen: int, detail: str):

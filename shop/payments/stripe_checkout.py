@@ -23,6 +23,7 @@ SESSION_MIN = timedelta(minutes=30)  # Stripe refuses a session that expires soo
 SESSION_MAX = timedelta(hours=24)  # ... or later than this
 SLACK = timedelta(minutes=2)  # time for the request to reach Stripe
 REUSE_MIN = timedelta(minutes=5)  # an open session with less time left is replaced
+MAX_LINE_ITEMS = 100  # Stripe Checkout takes at most this many line items
 
 
 class PaymentUnavailable(Exception):
@@ -101,6 +102,10 @@ def session_params(order: Order, attempt: CheckoutAttempt) -> dict:
                 items.append({"price_data": {"currency": "cny", "unit_amount": shipment.shipping_fee_fen,
                                              "product_data": {"name": _("Shipping from %(coop)s", coop=coop)}},
                               "quantity": 1})
+        if len(items) > MAX_LINE_ITEMS:  # Stripe refuses more: the order is one line of its total
+            items = [{"price_data": {"currency": "cny", "unit_amount": order.total_fen,
+                                     "product_data": {"name": _("Order %(number)s", number=order.number)}},
+                      "quantity": 1}]
     back = public_url("payments.stripe_return", number=order.number)
     params = {
         "mode": "payment", "line_items": items, "currency": "cny", "locale": "zh" if zh else "en",
@@ -186,8 +191,13 @@ def confirm_return(order: Order, session_id: str | None):
         session = gateway.retrieve_checkout_session(attempt.session_id)
     except gateway.GatewayError:
         return "unknown", None
-    outcome, refund = apply_checkout_session(session)
-    db.session.commit()
+    try:
+        outcome, refund = apply_checkout_session(session)
+        db.session.commit()
+    except IntegrityError:  # the webhook recorded the same payment at the same moment: read what it did
+        db.session.rollback()
+        outcome, refund = apply_checkout_session(session)
+        db.session.commit()
     states = {"paid": "paid", "already": "paid", "processing": "processing", "mismatch": "review",
               "refund": "refunding", "failed": "failed"}
     if outcome == "already":

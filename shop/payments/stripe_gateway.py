@@ -98,6 +98,20 @@ def create_transfer_reversal(transfer_id: str, params: dict, idempotency_key: st
     return _call(lambda c: c.v1.transfers.reversals.create, transfer_id, idempotency_key=idempotency_key, **params)
 
 
+def find_transfer(payout_id: int) -> dict | None:
+    """Return the Connect transfer made for this payout (any try: transfer group and metadata), or None."""
+    page = _call(lambda c: c.v1.transfers.list, transfer_group=f"payout-{payout_id}", limit=100)
+    return next((t for t in page.get("data") or [] if t.get("transfer_group") == f"payout-{payout_id}"
+                 and (t.get("metadata") or {}).get("payout_id") == str(payout_id)), None)
+
+
+def find_transfer_reversal(transfer_id: str, payout_id: int) -> dict | None:
+    """Return the reversal of this transfer made for this payout (metadata payout_id), or None."""
+    page = _call(lambda c: c.v1.transfers.reversals.list, transfer_id, limit=100)
+    return next((r for r in page.get("data") or [] if (r.get("metadata") or {}).get("payout_id") == str(payout_id)),
+                None)
+
+
 def _list(service, since: datetime) -> Iterator[dict]:
     session = requests.Session()
     client = _client(session, retries=2)  # listing is read-only: the SDK may retry

@@ -38,6 +38,7 @@ HANDLERS = {
     "refund.created": _refund_changed,
     "refund.updated": _refund_changed,
     "refund.failed": _refund_changed,
+    "charge.refund.updated": _refund_changed,  # the older name of refund.updated, still sent to endpoints that chose it
 }
 
 

@@ -6,7 +6,7 @@ UPDATE, so a payout is paid once however often a run, a retry or a click repeats
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -25,6 +25,10 @@ from shop.money import fen_to_yuan_str
 from shop.payouts.models import HANDOVER_METHODS, Handover, Payout, PayoutRun
 from shop.spreadsheet import spreadsheet_safe
 from shop.types import SHOP_TZ, today_local, utcnow
+
+
+# Stripe keeps an idempotency key for at least 24 hours: a payout sent again later is looked up before it is made.
+KEY_KEPT = timedelta(hours=1)
 
 
 class PayoutError(Exception):
@@ -103,13 +107,14 @@ def mark_payout_failed(payout_id: int, reason: str) -> bool:
 
 
 def retry_payout(payout_id: int) -> bool:
-    """Send a failed payout again (a new try, with the cooperative's current payee details), once."""
+    """Send a failed payout again (a new try, with the cooperative's current payee details), once. A reversal
+    keeps its payee: it can only take money back from its Stripe transfer, never become a bank payment."""
     payout = db.session.get(Payout, payout_id)
     if payout is None:
         return False
-    coop = db.session.get(Cooperative, payout.coop_id)
+    payee = {} if payout.kind == "reversal" else _payee(db.session.get(Cooperative, payout.coop_id))
     return _move(payout_id, "failed", status="pending", attempt=payout.attempt + 1, failure_reason="", failed_at=None,
-                 **_payee(coop))
+                 **payee)
 
 
 def cancel_payout(payout_id: int) -> bool:
@@ -130,24 +135,48 @@ def send_stripe_payout(payout: Payout, user_id: int | None = None) -> str:
     payout_id, key, metadata = payout.id, payout.idempotency_key, {"payout_id": str(payout.id)}
     fen = payout.signed_fen
     if payout.kind == "reversal":
-        call = (gateway.create_transfer_reversal, payout.reverses.reference,
-                {"amount": payout.amount_fen, "metadata": metadata}, key)
+        transfer_id = payout.reverses.reference
+        call = (gateway.create_transfer_reversal, transfer_id, {"amount": payout.amount_fen, "metadata": metadata}, key)
+        find = (gateway.find_transfer_reversal, transfer_id, payout_id)
     else:
         call = (gateway.create_transfer, {"amount": payout.amount_fen, "currency": "cny",
                                           "destination": payout.stripe_account_id,
                                           "transfer_group": f"payout-{payout_id}", "metadata": metadata}, key)
+        find = (gateway.find_transfer, payout_id)
+    key_may_be_gone = payout.created_at < utcnow() - KEY_KEPT
     db.session.commit()
+    if key_may_be_gone:  # sent again later (a retry, the cron): the old key may no longer find what it made
+        try:
+            answer = find[0](*find[1:])
+        except gateway.GatewayError:
+            return "pending"
+        if answer is not None:
+            return _record_sent(payout_id, answer["id"], fen, user_id)
     try:
         answer = call[0](*call[1:])
     except gateway.GatewayError as error:
         if error.retry_same:
             return "pending"  # unknown: the same key next time returns the transfer if it was made
-        if mark_payout_failed(payout_id, str(error)):
-            record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, failed: {error}", user_id)
-        db.session.commit()
-        return "failed"
-    if mark_payout_paid(payout_id, answer["id"]):
-        record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, paid: {answer['id']}", user_id)
+        answer = None
+        if error.server_error:  # a 5xx may have moved the money, and the same key only replays it: look it up
+            try:
+                answer = find[0](*find[1:])
+            except gateway.GatewayError:
+                return "pending"
+            if answer is None and not error.replayed:
+                return "pending"  # look again on the next send
+        if answer is None:
+            if mark_payout_failed(payout_id, str(error)):
+                record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, failed: {error}", user_id)
+            db.session.commit()
+            return "failed"
+    return _record_sent(payout_id, answer["id"], fen, user_id)
+
+
+def _record_sent(payout_id: int, reference: str, fen: int, user_id: int | None) -> str:
+    """Record that Stripe made the transfer (or reversal) of a payout, once, audited; commits."""
+    if mark_payout_paid(payout_id, reference):
+        record_audit("payout_sent", f"payout:{payout_id}", f"{fen} fen, paid: {reference}", user_id)
     db.session.commit()
     return "paid"
 

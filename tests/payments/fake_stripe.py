@@ -277,8 +277,18 @@ class FakeStripe:
             return 200, refund
         if parts == ["transfers"] and method == "POST":
             return 200, self._create_transfer(params)
+        if parts == ["transfers"]:
+            group = params.get("transfer_group")
+            store = {k: t for k, t in self.transfers.items() if not group or t["transfer_group"] == group}
+            return 200, self._list(store, params, "/v1/transfers")
         if len(parts) == 3 and parts[0] == "transfers" and parts[2] == "reversals" and method == "POST":
             return 200, self._create_transfer_reversal(parts[1], params)
+        if len(parts) == 3 and parts[0] == "transfers" and parts[2] == "reversals":
+            if parts[1] not in self.transfers:
+                raise StripeHTTPError(404, "invalid_request_error", f"No such transfer: '{parts[1]}'",
+                                      "resource_missing")
+            store = {k: r for k, r in self.transfer_reversals.items() if r["transfer"] == parts[1]}
+            return 200, self._list(store, params, f"/v1/transfers/{parts[1]}/reversals")
         raise StripeHTTPError(404, "invalid_request_error", f"Unrecognized request URL ({method}: {path}).")
 
     def _list(self, store: dict, params: dict, url: str) -> dict:
