@@ -78,10 +78,11 @@ def logout():
         end_sessions(current_user._get_current_object())  # a copied cookie must not open the account afterwards
         db.session.commit()
     logout_user()
-    language = session.get("lang")
-    session.clear()  # nothing the account left behind (a manager's last lot) stays in this browser
-    if language:
-        session["lang"] = language
+    # Nothing the account left behind (a manager's last lot) stays in this browser: only the language, and
+    # Flask-Login's note to clear a remember cookie.
+    kept = {key: session[key] for key in ("lang", "_remember") if key in session}
+    session.clear()
+    session.update(kept)
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.home"))
 
