@@ -43,8 +43,10 @@ NAV = (  # endpoint, label, who sees it
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Return target if it is a path on this site, else default (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Return target if it is a path on this site, else default (no open redirects). A control character (a
+    CR/LF would end the Location header, and Werkzeug refuses it with a 500) makes it no path of ours."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target \
+            or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return default
     parts = urlsplit(target)
     return default if parts.scheme or parts.netloc else target

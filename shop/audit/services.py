@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "coop_shipping_changed": _l("Cooperative shipping rule changed"),
     "coop_payout_changed": _l("Cooperative payout details changed"),
     "coop_bank_revealed": _l("Revealed a cooperative's bank account"),
+    "payout_run_exported": _l("Downloaded a payout run's bank file"),
     "user_invited": _l("Staff member invited"), "user_role_changed": _l("Role changed"),
     "user_disabled": _l("Login disabled"), "user_enabled": _l("Login enabled"), "user_made_admin": _l("Made admin from the command line"),
     "household_edited": _l("Household edited"), "poor_status_declined": _l("Registered-poor proposal declined"),
