@@ -118,8 +118,9 @@ class ProductEditForm(_OwnMessages, FlaskForm):
     submit = SubmitField(_l("Save product"))
 
     def data_for_service(self) -> dict:
-        return {n: self[n].data for n in ("name_zh", "name_en", "description_zh", "description_en",
-                                          "category_id", "origin_village_id")}
+        # A description box left out of the post is an empty description (the column is NOT NULL).
+        return {"description_zh": self.description_zh.data or "", "description_en": self.description_en.data or "",
+                **{n: self[n].data for n in ("name_zh", "name_en", "category_id", "origin_village_id")}}
 
 
 def _valid_price(form, field):
