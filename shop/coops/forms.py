@@ -314,11 +314,12 @@ class CoopPayoutForm(FlaskForm):
     submit = SubmitField(_l("Save payout details"))
 
     def values(self, coop) -> dict:
-        """The new payout fields; a blank account number keeps the one on file."""
-        return {"payout_method": self.payout_method.data, "bank_name": self.bank_name.data,
-                "bank_account_name": self.bank_account_name.data,
+        """The new payout fields; a blank account number keeps the one on file (a field left out of the post
+        is blank)."""
+        return {"payout_method": self.payout_method.data, "bank_name": self.bank_name.data or "",
+                "bank_account_name": self.bank_account_name.data or "",
                 "bank_account_no": self.bank_account_no.data or coop.bank_account_no,
-                "stripe_account_id": self.stripe_account_id.data}
+                "stripe_account_id": self.stripe_account_id.data or ""}
 
 
 MAX_STORY = 4000
