@@ -26,7 +26,8 @@ def _said(status: str) -> str:
 
 
 LABELS = {"refund_labels": backoffice.REFUND_LABELS, "flag_labels": backoffice.FLAG_LABELS,
-          "account_labels": backoffice.ACCOUNT_LABELS, "txn_labels": backoffice.TXN_LABELS}
+          "account_labels": backoffice.ACCOUNT_LABELS, "txn_labels": backoffice.TXN_LABELS,
+          "provider_labels": backoffice.PROVIDER_LABELS}
 
 
 @bp.get("/orders")
@@ -42,7 +43,8 @@ def orders():
     search = form.search()
     found = backoffice.list_staff_orders(search, page_arg(), current_app.config["PER_PAGE"]) if search else None
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("staff/orders.html", orders=found, form=form, args=args)
+    return render_template("staff/orders.html", orders=found, form=form, args=args,
+                           provider_labels=backoffice.PROVIDER_LABELS)
 
 
 def _refund_form(money) -> RefundCreateForm:
