@@ -51,8 +51,6 @@ def _refund_form(money) -> RefundCreateForm:
     form = RefundCreateForm()
     while len(form.quantities) < len(money.order.lines):
         form.quantities.append_entry()
-    if not form.token.data:
-        form.token.data = secrets.token_urlsafe(24)
     return form
 
 
@@ -60,7 +58,11 @@ def _refund_form(money) -> RefundCreateForm:
 @staff_required
 def order(number: str):
     money = backoffice.get_order_money(number[:24]) or abort(404)
-    return _order_page(money, _refund_form(money))
+    form = _refund_form(money)
+    # The refund's idempotency key, made with the page: a post without one is refused as expired, never given
+    # a fresh key (sent twice, it would refund twice).
+    form.token.data = secrets.token_urlsafe(24)
+    return _order_page(money, form)
 
 
 def _order_page(money, form, code: int = 200):
