@@ -13,7 +13,7 @@ from shop.payments import backoffice
 from shop.payments.forms import FlagResolveForm, RefundCreateForm
 from shop.payments.refunds import RefundError, get_refund_by_key, request_refund, send_refund
 from shop.staff.views import bp, staff_required
-from shop.web import first_error, page_arg
+from shop.web import first_error, page_arg, search_args
 
 ID = "int(max=2147483647)"
 SENT = {"succeeded": "success", "pending": "warning", "failed": "error"}
@@ -42,7 +42,7 @@ def orders():
     form.set_choices(list_filter_choices()[2], [(s, status_label(s)) for s in ORDER_STATUSES], lang())
     search = form.search()
     found = backoffice.list_staff_orders(search, page_arg(), current_app.config["PER_PAGE"]) if search else None
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = search_args(form)
     return render_template("staff/orders.html", orders=found, form=form, args=args,
                            provider_labels=backoffice.PROVIDER_LABELS)
 
