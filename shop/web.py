@@ -95,6 +95,14 @@ def first_error(form) -> str:
     return ""
 
 
+def search_args(form) -> dict:
+    """The query string's values of the search form's own fields, to carry into pager and download links. Any
+    other name is left out: passed on to url_for(), "endpoint", "_method" or a route's own argument ("fmt")
+    would break the page (a 500), and "_external" / "_scheme" would choose the link's address."""
+    names = {field.name for field in form}
+    return {k: v for k, v in request.args.items() if k in names}
+
+
 def page_arg() -> int:
     """Return the ?page= number, clamped to what a query can use."""
     return min(max(request.args.get("page", 1, type=int), 1), 10_000)

@@ -185,7 +185,8 @@ def log_csv(search: LogSearch) -> str:
     """The filtered log as CSV with a BOM (for Excel), newest first, Shanghai times; cells formula-safe."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("When (Shanghai)"), _("Who"), _("What"), _("Action"), _("Target"), _("Detail"), _("Client address")])
+    writer.writerow([_("When (Shanghai)"), _("Who"), _("What"), _("Action code"), _("Target"), _("Detail"),
+                     _("Client address")])
     for row in _rows(_merged(search), EXPORT_LIMIT):
         when = row.created_at.astimezone(SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")
         writer.writerow([when] + [spreadsheet_safe(v) for v in (row.email or _("system"), action_label(row.action),

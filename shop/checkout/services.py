@@ -17,12 +17,16 @@ from shop.catalog.models import Product, Variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.i18n import l10n
-from shop.money import LotSource, split_line
+from shop.money import LotSource, format_fen, split_line
 from shop.orders.emails import queue_order_mail, write_placed_mail
 from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
 from shop.supply.models import LotShare, SupplyLot
 from shop.supply.stock import OutOfStock, reserve_units, take_units
 from shop.types import today_local, utcnow
+
+
+# The most one payment can carry (Stripe takes eight digits of fen); far below the 2**31 fen an amount column holds.
+MAX_ORDER_FEN = 99_999_999
 
 
 class CheckoutError(Exception):
@@ -179,6 +183,9 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
                                   "cart to place the order.", coop=l10n(group.coop, "name")))
     if not view.ok:
         raise CheckoutError(_("Some items in your cart need your attention before you can order."))
+    if view.total_fen > MAX_ORDER_FEN:
+        raise CheckoutError(_("An order can come to at most %(max)s. Please order fewer units, or place "
+                              "several orders.", max=format_fen(MAX_ORDER_FEN)))
 
     if cart is not None:  # emptied with the order (a failure below rolls it back)
         db.session.connection().execute(_empty_cart(), {"cart": cart.id})

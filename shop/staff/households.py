@@ -14,7 +14,7 @@ from shop.i18n import l10n, lang
 from shop.households.services import decide_poor_status, list_poor_proposals
 from shop.staff.views import bp, staff_required
 from shop.types import today_local
-from shop.web import first_error, page_arg
+from shop.web import first_error, page_arg, search_args
 
 ID = "int(max=2147483647)"
 PER_PAGE = 50
@@ -32,7 +32,7 @@ def households():
                      [(i, en if en and lang() == "en" else zh) for i, zh, en in coops])
     search = form.search()
     found = svc.search_households(search, page_arg(), PER_PAGE, current_user.id) if search else None
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = search_args(form)
     page = render_template("staff/households.html", households=found, form=form, args=args, mask=mask)
     db.session.commit()  # the access log is kept even for a look (after drawing: a commit expires the rows)
     return page

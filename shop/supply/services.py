@@ -9,7 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -27,6 +27,9 @@ from shop.types import today_local, utcnow
 
 MAX_LOT_UNITS = 1_000_000
 MAX_KG_DECIMALS = 3
+# A weight as typed: digits and one decimal point. Decimal() would also take exponents ("1e99999999" costs
+# minutes of CPU as a fraction), NaN, signs and underscores.
+PLAIN_DECIMAL_RE = re.compile(r"(?=\.?[0-9])[0-9]{0,12}(?:\.[0-9]{0,12})?")
 
 
 class LotError(Exception):
@@ -41,10 +44,9 @@ def to_units(amount: str, unit: str, net_weight_g: int) -> int:
     """Turn a typed amount in units or kilograms into a whole number of units, or raise LotError."""
     text = (amount or "").strip().replace(",", "").replace("，", "")
     if unit == "kg":
-        try:
-            kg = Decimal(text)
-        except InvalidOperation:
-            raise LotError(_("Enter the weight in kilograms, for example 12.5.")) from None
+        if not PLAIN_DECIMAL_RE.fullmatch(text):
+            raise LotError(_("Enter the weight in kilograms, for example 12.5."))
+        kg = Decimal(text)
         if not kg.is_finite() or kg <= 0 or -kg.as_tuple().exponent > MAX_KG_DECIMALS:
             raise LotError(_("Enter the weight in kilograms, for example 12.5."))
         units = Fraction(kg) * 1000 / net_weight_g
