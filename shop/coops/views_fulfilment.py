@@ -12,10 +12,11 @@ from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from shop.coops.fulfilment import (get_packing_slip, list_recently_shipped, list_shipments_to_ship,
-                                   notify_buyer_shipped, ship_shipment)
+                                   notify_buyer_shipped, refunded_units, ship_shipment)
 from shop.coops.portal import bp, current_coop, manager_required
 from shop.extensions import db
 from shop.i18n import lang
+from shop.orders.models import SHIPPABLE_ORDER_STATUSES
 from shop.orders.carriers import (BY_CODE, CARRIERS, OTHER, TrackingNumberError, carrier_label,
                                   normalize_tracking)
 from shop.reports.earnings import build_earnings_report, earnings_chart, earnings_csv
@@ -188,7 +189,8 @@ def lot_labels(lot_id: int):
 @bp.get("/shipments")
 @manager_required
 def shipments():
-    return render_template("coop/shipments.html", to_ship=list_shipments_to_ship(current_user.coop_id),
+    to_ship = list_shipments_to_ship(current_user.coop_id)
+    return render_template("coop/shipments.html", to_ship=to_ship, refunded=refunded_units(to_ship),
                            shipped=list_recently_shipped(current_user.coop_id))
 
 
@@ -196,7 +198,12 @@ def shipments():
 @manager_required
 def shipment_slip(shipment_id: int):
     shipment = get_packing_slip(current_user.coop_id, shipment_id) or abort(404)
-    return render_template("coop/shipment_slip.html", shipment=shipment, form=ShipmentShipForm())
+    return _slip(shipment, ShipmentShipForm())
+
+
+def _slip(shipment, form: ShipmentShipForm, status: int = 200):
+    return render_template("coop/shipment_slip.html", shipment=shipment, form=form,
+                           refunded=refunded_units([shipment]), shippable=SHIPPABLE_ORDER_STATUSES), status
 
 
 @bp.route("/shipments/<int(max=2147483647):shipment_id>/ship", methods=["GET", "POST"])
@@ -207,10 +214,10 @@ def shipment_ship(shipment_id: int):
     if request.method == "GET":  # the form lives on the packing slip
         return redirect(url_for("coop.shipment_slip", shipment_id=shipment.id))
     if not form.validate_on_submit():
-        return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 400
+        return _slip(shipment, form, 400)
     if not ship_shipment(shipment, form.carrier_stored, form.tracking_no.data):
         form.form_errors.append(_("This shipment is not waiting to be shipped; nothing was changed."))
-        return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 409
+        return _slip(shipment, form, 409)
     db.session.commit()
     notify_buyer_shipped(shipment)
     flash(_("Marked shipped. The buyer was told the tracking number."), "success")
