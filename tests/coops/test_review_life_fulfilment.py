@@ -53,3 +53,12 @@ def test_the_slip_and_the_queue_ask_only_for_the_units_not_refunded(app, client)
     assert re.findall(r"</code> × (\d+)", slip) == ["2"]  # the lots of what is sent, not the restocked allocation
     queue = client.get("/coop/shipments", headers=EN).get_data(as_text=True)
     assert "× 2" in queue and "× 3" not in queue
+
+
+def test_the_dashboard_counts_a_partly_refunded_order_still_to_ship(app):
+    from shop.coops.portal import load_dashboard
+
+    manager, shipment_id = _partly_refunded(app)
+    with app.app_context():
+        coop_id = db.session.get(Shipment, shipment_id).coop_id
+        assert load_dashboard(coop_id)["to_ship"] == 1  # as the queue lists it
