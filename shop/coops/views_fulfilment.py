@@ -23,7 +23,7 @@ from shop.reports.earnings import build_earnings_report, earnings_chart, earning
 from shop.reports.forms import PeriodForm
 from shop.supply.forms import (MAX_LABELS, LabelSheetForm, LotAdjustForm, LotRecordForm, default_label_count,
                                label_sheets, share_balance)
-from shop.supply.services import (LotError, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
+from shop.supply.services import (LotError, LotRepeated, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
                                   list_coop_variants, list_lot_adjustments, list_lot_stock, record_supply_lot)
 from shop.trace.services import trace_qr
 
@@ -112,9 +112,15 @@ def lot_new():
     elif form.validate_on_submit():
         try:
             lot = record_supply_lot(coop, form.variant_id.data, form.amount.data, form.harvested_on.data,
-                                    form.share_entries(), current_user.id, unit=form.unit.data)
+                                    form.share_entries(), current_user.id, unit=form.unit.data,
+                                    once=True)
         except NotOwned:
             abort(404)
+        except LotRepeated as e:
+            db.session.rollback()
+            flash(_("Lot %(code)s was recorded with these units a moment ago; the form was sent twice, so it was "
+                    "not recorded again.", code=e.lot.trace_code), "warning")
+            return redirect(url_for("coop.lot_label", lot_id=e.lot.id))
         except LotError as e:
             db.session.rollback()
             form.form_errors.append(str(e))
