@@ -154,7 +154,7 @@ def lot_adjust(lot_id: int):
         return redirect(url_for("coop.lot_detail", lot_id=lot.id))
     if form.validate_on_submit():
         try:
-            adjust_lot(lot, form.units_delta, form.reason.data, current_user.id)
+            adjust_lot(lot, form.units_delta, form.reason.data, current_user.id, once=True)
         except LotError as e:
             db.session.rollback()
             form.form_errors.append(str(e))

@@ -177,13 +177,26 @@ def list_lot_adjustments(lot_id: int) -> list[LotAdjustment]:
                                    .order_by(LotAdjustment.created_at, LotAdjustment.id)))
 
 
-def adjust_lot(lot: SupplyLot, units_delta: int, reason: str, user_id: int | None) -> LotAdjustment:
-    """Write free units off a lot (spoilage, recount) or add back units written off earlier."""
+def adjust_lot(lot: SupplyLot, units_delta: int, reason: str, user_id: int | None,
+               once: bool = False) -> LotAdjustment:
+    """Write free units off a lot (spoilage, recount) or add back units written off earlier.
+    once (the form's submission): the same correction by the same manager within REPEAT_WINDOW is the form sent
+    twice, and returns the correction made then."""
     reason = (reason or "").strip()
     if not reason:
         raise LotError(_("Say why the stock changes, for example “spoiled in storage”."))
     if units_delta == 0:
         raise LotError(_("Enter a number of units other than zero."))
+    if once:
+        # Lock the lot, so that two submissions at once are looked at one after the other.
+        db.session.execute(select(SupplyLot.id).where(SupplyLot.id == lot.id).with_for_update())
+        repeated = db.session.scalar(
+            select(LotAdjustment).where(LotAdjustment.lot_id == lot.id, LotAdjustment.units_delta == units_delta,
+                                        LotAdjustment.reason == reason[:200], LotAdjustment.user_id == user_id,
+                                        LotAdjustment.created_at >= utcnow() - REPEAT_WINDOW)
+            .order_by(LotAdjustment.id.desc()).limit(1))
+        if repeated is not None:
+            return repeated
     if units_delta < 0:
         # Only free units: reserved and sold units are not in units_remaining.
         done = db.session.execute(

@@ -100,3 +100,27 @@ def test_a_double_click_on_postgresql_records_one_lot(app, needs_postgres, monke
         t.join(30)
     assert sorted(results) == ["recorded", "repeated"]
     assert tuple(_units(app, variant)) == (1, 12)
+
+
+def test_a_write_off_sent_twice_is_written_off_once(app, client):
+    from shop.coops.models import Cooperative
+    from shop.supply.models import LotAdjustment
+
+    coop_id, manager, variant, households = _world(app)
+    with app.app_context():
+        lot = record_supply_lot(db.session.get(Cooperative, coop_id), variant, 10, HARVEST, [(None, 10)], manager)
+        db.session.commit()
+        lot_id = lot.id
+    log_in(client, manager)
+    form = {"direction": "remove", "units": "2", "reason": "spoiled in storage"}
+    first = client.post(f"/coop/lots/{lot_id}/adjust", data=form)
+    again = client.post(f"/coop/lots/{lot_id}/adjust", data=form)
+    assert first.status_code == again.status_code == 302
+    with app.app_context():
+        assert db.session.get(SupplyLot, lot_id).units_remaining == 8
+        assert db.session.scalar(select(func.count()).select_from(LotAdjustment)) == 1
+        with clock_at(utcnow() + timedelta(minutes=3)):  # a second spoilage, later: written off too
+            from shop.supply.services import adjust_lot
+            adjust_lot(db.session.get(SupplyLot, lot_id), -2, "spoiled in storage", manager, once=True)
+        db.session.commit()
+        assert db.session.get(SupplyLot, lot_id).units_remaining == 6
