@@ -225,8 +225,11 @@ def shipment_ship(shipment_id: int):
         form.form_errors.append(_("This shipment is not waiting to be shipped; nothing was changed."))
         return _slip(shipment, form, 409)
     db.session.commit()
-    notify_buyer_shipped(shipment)
-    flash(_("Marked shipped. The buyer was told the tracking number."), "success")
+    if notify_buyer_shipped(shipment):
+        flash(_("Marked shipped. The buyer was told the tracking number."), "success")
+    else:
+        flash(_("Marked shipped. The tracking number could not be e-mailed to the buyer; they see it on their "
+                "order page."), "warning")
     return redirect(url_for("coop.shipments"))
 
 
