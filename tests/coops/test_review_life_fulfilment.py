@@ -62,3 +62,24 @@ def test_the_dashboard_counts_a_partly_refunded_order_still_to_ship(app):
     with app.app_context():
         coop_id = db.session.get(Shipment, shipment_id).coop_id
         assert load_dashboard(coop_id)["to_ship"] == 1  # as the queue lists it
+
+
+def test_a_slip_already_shipped_still_shows_what_the_parcel_held(app, client):
+    from shop.coops.fulfilment import ship_shipment
+
+    app.config["STRIPE_SECRET_KEY"] = ""
+    with app.app_context():
+        world = CoopWorld()
+        record_supply_lot(world.coop, world.variant.id, 30, HARVEST, [(h.id, 10) for h in world.households],
+                          world.manager.id)
+        order = place_paid_order(world.variant, 3, locale="en")
+        assert ship_shipment(order.shipments[0], "EMS", "1100123456789")
+        db.session.commit()
+        line = db.session.scalar(select(OrderLine).where(OrderLine.order_id == order.id))
+        refund = request_refund(order, mode="lines", key="life-2", staff_id=None, quantities={line.id: 1})
+        db.session.commit()
+        assert send_refund(refund) == "succeeded"
+        manager, shipment_id = world.manager.id, order.shipments[0].id
+    log_in(client, manager)
+    slip = client.get(f"/coop/shipments/{shipment_id}", headers=EN).get_data(as_text=True)
+    assert _qty_cells(slip) == ["3"] and "refunded: do not send" not in slip
