@@ -119,7 +119,8 @@ def lot_new():
         except LotRepeated as e:
             db.session.rollback()
             flash(_("Lot %(code)s was recorded with these units a moment ago; the form was sent twice, so it was "
-                    "not recorded again.", code=e.lot.trace_code), "warning")
+                    "not recorded again. If this is another delivery, record it in two minutes.",
+                    code=e.lot.trace_code), "warning")
             return redirect(url_for("coop.lot_label", lot_id=e.lot.id))
         except LotError as e:
             db.session.rollback()
