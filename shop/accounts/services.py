@@ -133,6 +133,8 @@ def delete_account(user_id: int, password: str) -> bool:
     from shop.cart.models import Cart, CartItem
     from shop.orders.models import Order
     from shop.orders.retention import order_is_open, purge_order_address
+    from shop.orders.services import expire_if_due
+    from shop.types import utcnow
 
     user = db.session.scalar(select(User).where(User.id == user_id).with_for_update()  # one deletion at a time
                              .execution_options(populate_existing=True))  # as the lock found it, not as loaded
@@ -143,6 +145,9 @@ def delete_account(user_id: int, password: str) -> bool:
     # The orders are locked too, so an order being paid or shipped right now waits for this check.
     orders = db.session.scalars(select(Order).where(Order.buyer_id == user.id).order_by(Order.id)
                                 .with_for_update()).all()
+    now = utcnow()
+    for order in orders:  # an unpaid order whose time ran out is over, even if the expiry job has not run yet
+        expire_if_due(order, now)
     still_open = db.session.scalars(select(Order.number).where(Order.buyer_id == user.id, order_is_open())
                                     .order_by(Order.id)).all()
     if still_open:
