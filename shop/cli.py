@@ -76,6 +76,31 @@ def register_cli(app: Flask) -> None:
         click.echo("Every value is now under the current DATA_KEY; DATA_KEYS_OLD can be emptied.")
 
     app.cli.add_command(keys_cli)
+
+    users_cli = AppGroup("users", help="Logins that the back office cannot make: the first admin.")
+
+    @users_cli.command("make-admin")
+    @click.argument("email")
+    @click.option("--name", default="", help="The name shown in the back office, for a new login.")
+    def make_admin_command(email, name):
+        """Make EMAIL an admin (creating the login if there is none) and print a link to set its password."""
+        from email_validator import EmailNotValidError, validate_email
+
+        from shop.accounts.services import make_admin, make_reset_token
+        from shop.web import public_url
+
+        email = email.strip()
+        try:
+            validate_email(email, check_deliverability=False)
+        except EmailNotValidError as error:
+            raise click.BadParameter(str(error), param_hint="EMAIL") from None
+        user, created = make_admin(email, name)
+        db.session.commit()
+        click.echo(f"{user.email} is {'a new' if created else 'now an'} admin.")
+        click.echo("Open this link within one hour to choose the password (later, use Forgot password):")
+        click.echo(public_url("accounts.reset_password", token=make_reset_token(user)))
+
+    app.cli.add_command(users_cli)
     from shop.ledger.cli import register as register_ledger_cli
     from shop.payouts.cli import register as register_payouts_cli
     from shop.reports.cli import register as register_reports_cli

@@ -43,8 +43,10 @@ NAV = (  # endpoint, label, who sees it
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Return target if it is a path on this site, else default (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Return target if it is a path on this site, else default (no open redirects). A control character (a
+    CR/LF would end the Location header, and Werkzeug refuses it with a 500) makes it no path of ours."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target \
+            or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return default
     parts = urlsplit(target)
     return default if parts.scheme or parts.netloc else target
@@ -91,6 +93,14 @@ def first_error(form) -> str:
         for error in errors:
             return str(error)
     return ""
+
+
+def search_args(form) -> dict:
+    """The query string's values of the search form's own fields, to carry into pager and download links. Any
+    other name is left out: passed on to url_for(), "endpoint", "_method" or a route's own argument ("fmt")
+    would break the page (a 500), and "_external" / "_scheme" would choose the link's address."""
+    names = {field.name for field in form}
+    return {k: v for k, v in request.args.items() if k in names}
 
 
 def page_arg() -> int:

@@ -133,6 +133,8 @@ def delete_account(user_id: int, password: str) -> bool:
     from shop.cart.models import Cart, CartItem
     from shop.orders.models import Order
     from shop.orders.retention import order_is_open, purge_order_address
+    from shop.orders.services import expire_if_due
+    from shop.types import utcnow
 
     user = db.session.scalar(select(User).where(User.id == user_id).with_for_update()  # one deletion at a time
                              .execution_options(populate_existing=True))  # as the lock found it, not as loaded
@@ -143,6 +145,9 @@ def delete_account(user_id: int, password: str) -> bool:
     # The orders are locked too, so an order being paid or shipped right now waits for this check.
     orders = db.session.scalars(select(Order).where(Order.buyer_id == user.id).order_by(Order.id)
                                 .with_for_update()).all()
+    now = utcnow()
+    for order in orders:  # an unpaid order whose time ran out is over, even if the expiry job has not run yet
+        expire_if_due(order, now)
     still_open = db.session.scalars(select(Order.number).where(Order.buyer_id == user.id, order_is_open())
                                     .order_by(Order.id)).all()
     if still_open:
@@ -255,6 +260,25 @@ def invite_staff(email: str, display_name: str, admin_id: int) -> User:
     db.session.flush()
     record_audit("user_invited", f"user:{user.id}", f"{email} as staff", admin_id)
     return user
+
+
+def make_admin(email: str, display_name: str = "") -> tuple[User, bool]:
+    """Give the login with this e-mail the staff and admin roles, enabled, creating it with a password nobody
+    knows if there is none (the caller hands out a reset link); audited. Return the user and whether it is new.
+    This is how a new installation gets its first admin (`flask users make-admin`)."""
+    from shop.audit.services import record_audit
+
+    email = normalize_email(email)
+    user = get_user_by_email(email)
+    created = user is None
+    if created:
+        user = User(email=email, display_name=display_name.strip()[:60])
+        user.set_password(secrets.token_urlsafe(32))
+        db.session.add(user)
+    user.is_staff = user.is_admin = user.is_active_account = True
+    db.session.flush()
+    record_audit("user_made_admin", f"user:{user.id}", f"{email} from the command line")
+    return user, created
 
 
 def send_staff_invitation(user: User) -> bool:

@@ -1,5 +1,5 @@
 """Buyer accounts: register, log in and out, reset a forgotten password, profile and addresses."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
@@ -19,9 +19,13 @@ bp = Blueprint("accounts", __name__, url_prefix="/account")
 
 
 def _sign_in(user) -> None:
-    """Log the user in and move this session's guest cart into theirs; the caller commits."""
+    """Log the user in and move this session's guest cart into theirs; the caller commits. The session gets a
+    new CSRF secret: one planted in the browser before (session fixation) makes no token the account accepts."""
     from shop.cart.services import merge_guest_cart  # cart depends on accounts, not the other way
 
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
     login_user(user)
     merge_guest_cart(user)
 
@@ -74,6 +78,11 @@ def logout():
         end_sessions(current_user._get_current_object())  # a copied cookie must not open the account afterwards
         db.session.commit()
     logout_user()
+    # Nothing the account left behind (a manager's last lot) stays in this browser: only the language, and
+    # Flask-Login's note to clear a remember cookie.
+    kept = {key: session[key] for key in ("lang", "_remember") if key in session}
+    session.clear()
+    session.update(kept)
     flash(_("You are logged out."), "success")
     return redirect(url_for("main.home"))
 

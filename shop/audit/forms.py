@@ -10,9 +10,9 @@ class AuditLogForm(PeriodForm):
     """Which log, which action, part of the user's e-mail, and the Shanghai dates (both ends included)."""
 
     kind = SelectField(_l("Log"), default="", choices=[SelectChoice(k, v) for k, v in (
-        ("", _l("All")), ("money", _l("Money and administration")), ("household", _l("Household data")))],
-        validators=[Optional()])
-    action = SelectField(_l("Action"), default="", validators=[Optional()])
+        ("", _l("All")), ("money", _l("Money and administration")), ("household", _l("Household data")))])
+    # No Optional(): it would clear the "not a valid choice" of a value such as "   ", and "" is a choice anyway.
+    action = SelectField(_l("Action"), default="")
     user = StringField(_l("User e-mail"), filters=[lambda v: "".join(c for c in (v or "") if c.isprintable())
                                                    .strip()[:254]], validators=[Optional(), Length(max=254)])
 

@@ -45,8 +45,9 @@ ACTION_LABELS = {
     "coop_shipping_changed": _l("Cooperative shipping rule changed"),
     "coop_payout_changed": _l("Cooperative payout details changed"),
     "coop_bank_revealed": _l("Revealed a cooperative's bank account"),
+    "payout_run_exported": _l("Downloaded a payout run's bank file"),
     "user_invited": _l("Staff member invited"), "user_role_changed": _l("Role changed"),
-    "user_disabled": _l("Login disabled"), "user_enabled": _l("Login enabled"),
+    "user_disabled": _l("Login disabled"), "user_enabled": _l("Login enabled"), "user_made_admin": _l("Made admin from the command line"),
     "household_edited": _l("Household edited"), "poor_status_declined": _l("Registered-poor proposal declined"),
     "household_anonymised": _l("Household anonymised"), "account_deleted": _l("Buyer deleted their account"),
     # household data (household_access_log)
@@ -184,7 +185,8 @@ def log_csv(search: LogSearch) -> str:
     """The filtered log as CSV with a BOM (for Excel), newest first, Shanghai times; cells formula-safe."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([_("When (Shanghai)"), _("Who"), _("What"), _("Action"), _("Target"), _("Detail"), _("Client address")])
+    writer.writerow([_("When (Shanghai)"), _("Who"), _("What"), _("Action code"), _("Target"), _("Detail"),
+                     _("Client address")])
     for row in _rows(_merged(search), EXPORT_LIMIT):
         when = row.created_at.astimezone(SHOP_TZ).strftime("%Y-%m-%d %H:%M:%S")
         writer.writerow([when] + [spreadsheet_safe(v) for v in (row.email or _("system"), action_label(row.action),

@@ -17,7 +17,7 @@ from shop.catalog.models import Product, Variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.i18n import l10n
-from shop.money import LotSource, split_line
+from shop.money import LotSource, format_fen, split_line
 from shop.orders.emails import queue_order_mail, write_placed_mail
 from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
 from shop.supply.models import LotShare, SupplyLot
@@ -25,8 +25,17 @@ from shop.supply.stock import OutOfStock, reserve_units, take_units
 from shop.types import today_local, utcnow
 
 
+# The most one payment can carry (Stripe takes eight digits of fen); far below the 2**31 fen an amount column holds.
+MAX_ORDER_FEN = 99_999_999
+
+
 class CheckoutError(Exception):
     """The order cannot be placed; the message is for the buyer. The caller rolls back."""
+
+
+class TotalChanged(CheckoutError):
+    """The cart's total is not the one the buyer saw on the checkout page (a price, the shipping or the cart
+    changed meanwhile); nothing was ordered."""
 
 
 class DuplicateCheckout(Exception):
@@ -148,7 +157,8 @@ def _lock_coops(cart: Cart | None) -> None:
     db.session.scalars(_cart_coops(), {"cart": cart.id}).all()
 
 
-def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token: str, locale: str) -> Order:
+def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token: str, locale: str,
+                seen_total_fen: int | None = None) -> Order:
     """Create a pending order from the cart, reserving units oldest lot first; flush, never commit.
     The buyer is mailed the order and its pay link once the caller commits (never for a replayed token).
 
@@ -156,7 +166,8 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
     lines and their allocations are written from a plan of the free lots read without a lock, then each
     planned lot gives its units by a conditional UPDATE (and only while no older lot of its variant has units
     free: oldest first holds). If another order emptied one in between, or an older one got units back,
-    that part is rolled back and the units are taken again with the lots locked (reserve_units)."""
+    that part is rolled back and the units are taken again with the lots locked (reserve_units).
+    seen_total_fen: the total the checkout page showed; an order for another total is refused (TotalChanged)."""
     db.session.flush()  # a cart or buyer just added (the demo data's): the reads below run without autoflush
     # The buyer's row FOR KEY SHARE (what the order's foreign key takes anyway, taken now): an account
     # deletion (FOR UPDATE) in progress is waited for and then refuses the order, and one that starts
@@ -179,6 +190,13 @@ def place_order(buyer: User, cart: Cart | None, address: Address, checkout_token
                                   "cart to place the order.", coop=l10n(group.coop, "name")))
     if not view.ok:
         raise CheckoutError(_("Some items in your cart need your attention before you can order."))
+    if view.total_fen > MAX_ORDER_FEN:
+        raise CheckoutError(_("An order can come to at most %(max)s. Please order fewer units, or place "
+                              "several orders.", max=format_fen(MAX_ORDER_FEN)))
+    if seen_total_fen is not None and view.total_fen != seen_total_fen:
+        raise TotalChanged(_("Your order changed since this page was opened (a price, the shipping or your cart): "
+                             "the total is now %(total)s. Please check it and place the order again.",
+                             total=format_fen(view.total_fen)))
 
     if cart is not None:  # emptied with the order (a failure below rolls it back)
         db.session.connection().execute(_empty_cart(), {"cart": cart.id})

@@ -7,8 +7,8 @@ from wtforms import SelectChoice
 from shop.accounts.services import list_addresses
 from shop.cart.services import get_cart, load_cart_view
 from shop.checkout.forms import CheckoutPlaceForm
-from shop.checkout.services import (CheckoutError, DuplicateCheckout, get_order_by_token, new_checkout_token,
-                                    place_order)
+from shop.checkout.services import (CheckoutError, DuplicateCheckout, TotalChanged, get_order_by_token,
+                                    new_checkout_token, place_order)
 from shop.extensions import db
 from shop.i18n import lang
 from shop.web import first_error
@@ -30,7 +30,9 @@ def review():
         form.checkout_token.data = new_checkout_token()
     if addresses and not form.address_id.data:
         form.address_id.data = addresses[0].id
-    return render_template("checkout/review.html", cart=load_cart_view(cart), form=form, addresses=addresses)
+    view = load_cart_view(cart)
+    form.seen_total.data = str(view.total_fen)  # the total this page shows is the one ordered
+    return render_template("checkout/review.html", cart=view, form=form, addresses=addresses)
 
 
 def _place(form: CheckoutPlaceForm, cart, addresses):
@@ -40,12 +42,17 @@ def _place(form: CheckoutPlaceForm, cart, addresses):
         flash(_("Please choose a delivery address."), "error")
         return redirect(url_for("checkout.review"))
     try:
-        number = place_order(current_user, cart, address, token, lang()).number
+        seen = int(form.seen_total.data) if form.seen_total.data else None
+        number = place_order(current_user, cart, address, token, lang(), seen_total_fen=seen).number
         db.session.commit()
     except DuplicateCheckout:
         db.session.rollback()
         order = get_order_by_token(current_user.id, token)
         number = order.number if order else None
+    except TotalChanged as e:
+        db.session.rollback()
+        flash(str(e), "error")
+        return redirect(url_for("checkout.review"))
     except CheckoutError as e:
         db.session.rollback()
         flash(str(e), "error")

@@ -118,8 +118,9 @@ class ProductEditForm(_OwnMessages, FlaskForm):
     submit = SubmitField(_l("Save product"))
 
     def data_for_service(self) -> dict:
-        return {n: self[n].data for n in ("name_zh", "name_en", "description_zh", "description_en",
-                                          "category_id", "origin_village_id")}
+        # A description box left out of the post is an empty description (the column is NOT NULL).
+        return {"description_zh": self.description_zh.data or "", "description_en": self.description_en.data or "",
+                **{n: self[n].data for n in ("name_zh", "name_en", "category_id", "origin_village_id")}}
 
 
 def _valid_price(form, field):
@@ -313,11 +314,12 @@ class CoopPayoutForm(FlaskForm):
     submit = SubmitField(_l("Save payout details"))
 
     def values(self, coop) -> dict:
-        """The new payout fields; a blank account number keeps the one on file."""
-        return {"payout_method": self.payout_method.data, "bank_name": self.bank_name.data,
-                "bank_account_name": self.bank_account_name.data,
+        """The new payout fields; a blank account number keeps the one on file (a field left out of the post
+        is blank)."""
+        return {"payout_method": self.payout_method.data, "bank_name": self.bank_name.data or "",
+                "bank_account_name": self.bank_account_name.data or "",
                 "bank_account_no": self.bank_account_no.data or coop.bank_account_no,
-                "stripe_account_id": self.stripe_account_id.data}
+                "stripe_account_id": self.stripe_account_id.data or ""}
 
 
 MAX_STORY = 4000

@@ -2,7 +2,7 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from shop.extensions import db
@@ -46,6 +46,19 @@ def get_packing_slip(coop_id: int, shipment_id: int) -> Shipment | None:
         .where(Shipment.id == shipment_id, Shipment.coop_id == coop_id, Order.status.in_(VISIBLE_ORDER_STATUSES))
         .options(contains_eager(Shipment.order),
                  selectinload(Shipment.lines).selectinload(OrderLine.allocations).joinedload(Allocation.lot)))
+
+
+def refunded_units(shipments: list[Shipment]) -> dict[int, int]:
+    """Units of the shipments' lines that a refund gave back (pending ones too, as the refund form counts them),
+    by line id: they are not to go in the parcel (a restock put them back on sale). One query."""
+    from shop.payments.models import Refund, RefundLine
+
+    line_ids = [line.id for shipment in shipments for line in shipment.lines]
+    if not line_ids:
+        return {}
+    return {line_id: int(units) for line_id, units in db.session.execute(
+        select(RefundLine.line_id, func.sum(RefundLine.quantity)).join(Refund, Refund.id == RefundLine.refund_id)
+        .where(RefundLine.line_id.in_(line_ids), Refund.status != "failed").group_by(RefundLine.line_id)) if units}
 
 
 def ship_shipment(shipment: Shipment, carrier: str, tracking_no: str, now: datetime | None = None) -> bool:

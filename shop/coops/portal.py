@@ -57,11 +57,12 @@ def load_dashboard(coop_id: int) -> dict:
     """Count what needs the manager's attention, in one query."""
     from shop.catalog.models import Product, Variant
     from shop.households.models import Household
-    from shop.orders.models import Order, Shipment
+    from shop.orders.models import SHIPPABLE_ORDER_STATUSES, Order, Shipment
     from shop.supply.models import SupplyLot
 
     to_ship = (select(func.count()).select_from(Shipment).join(Order, Shipment.order_id == Order.id)
-               .where(Shipment.coop_id == coop_id, Shipment.status == "awaiting_fulfilment", Order.status == "paid"))
+               .where(Shipment.coop_id == coop_id, Shipment.status == "awaiting_fulfilment",
+                      Order.status.in_(SHIPPABLE_ORDER_STATUSES)))  # as the queue (list_shipments_to_ship)
     published = select(func.count()).select_from(Product).where(Product.coop_id == coop_id,
                                                                  Product.is_published.is_(True))
     members = select(func.count()).select_from(Household).where(Household.coop_id == coop_id,

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from shop.accounts.models import User
-from shop.accounts.services import get_user_by_email, make_reset_token, normalize_email
+from shop.accounts.services import end_sessions, get_user_by_email, make_reset_token, normalize_email
 from shop.catalog.images import MAX_SIDE, save_product_image
 from shop.catalog.models import Category, Product, ProductImage, Variant
 from shop.coops.models import Cooperative
@@ -120,7 +120,8 @@ def get_application(coop_id: int) -> Cooperative | None:
 
 
 def approve_cooperative(coop: Cooperative) -> User:
-    """Approve a pending cooperative and make its contact the manager (a new login, or the existing account)."""
+    """Approve a pending cooperative and make its contact the manager (a new login, or the existing account,
+    whose password is replaced: either way the invitation mailed to the contact sets the one that works)."""
     user = get_user_by_email(coop.contact_email)
     if user is not None and user.coop_id not in (None, coop.id):
         raise PortalError(_("The account %(email)s already manages another cooperative.", email=user.email))
@@ -130,8 +131,12 @@ def approve_cooperative(coop: Cooperative) -> User:
         raise PortalError(_("This application was already decided."))
     if user is None:
         user = User(email=coop.contact_email, display_name=coop.contact_name[:60])
-        user.set_password(secrets.token_urlsafe(32))  # never told to anyone: the invitation sets the real one
         db.session.add(user)
+    else:
+        # Registering proves nothing about the address: whoever opened this account may not be the contact.
+        # The role goes to the mailbox's holder, through the invitation; the account's sessions end.
+        end_sessions(user)
+    user.set_password(secrets.token_urlsafe(32))  # never told to anyone: the invitation sets the real one
     user.coop_id = coop.id
     db.session.flush()
     db.session.refresh(coop)

@@ -12,17 +12,18 @@ from wtforms import SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import AnyOf, DataRequired, Length, ValidationError
 
 from shop.coops.fulfilment import (get_packing_slip, list_recently_shipped, list_shipments_to_ship,
-                                   notify_buyer_shipped, ship_shipment)
+                                   notify_buyer_shipped, refunded_units, ship_shipment)
 from shop.coops.portal import bp, current_coop, manager_required
 from shop.extensions import db
 from shop.i18n import lang
+from shop.orders.models import SHIPPABLE_ORDER_STATUSES
 from shop.orders.carriers import (BY_CODE, CARRIERS, OTHER, TrackingNumberError, carrier_label,
                                   normalize_tracking)
 from shop.reports.earnings import build_earnings_report, earnings_chart, earnings_csv
 from shop.reports.forms import PeriodForm
 from shop.supply.forms import (MAX_LABELS, LabelSheetForm, LotAdjustForm, LotRecordForm, default_label_count,
                                label_sheets, share_balance)
-from shop.supply.services import (LotError, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
+from shop.supply.services import (LotError, LotRepeated, NotOwned, adjust_lot, get_coop_lot, list_coop_households,
                                   list_coop_variants, list_lot_adjustments, list_lot_stock, record_supply_lot)
 from shop.trace.services import trace_qr
 
@@ -111,9 +112,16 @@ def lot_new():
     elif form.validate_on_submit():
         try:
             lot = record_supply_lot(coop, form.variant_id.data, form.amount.data, form.harvested_on.data,
-                                    form.share_entries(), current_user.id, unit=form.unit.data)
+                                    form.share_entries(), current_user.id, unit=form.unit.data,
+                                    once=True)
         except NotOwned:
             abort(404)
+        except LotRepeated as e:
+            db.session.rollback()
+            flash(_("Lot %(code)s was recorded with these units a moment ago; the form was sent twice, so it was "
+                    "not recorded again. If this is another delivery, record it in two minutes.",
+                    code=e.lot.trace_code), "warning")
+            return redirect(url_for("coop.lot_label", lot_id=e.lot.id))
         except LotError as e:
             db.session.rollback()
             form.form_errors.append(str(e))
@@ -147,7 +155,7 @@ def lot_adjust(lot_id: int):
         return redirect(url_for("coop.lot_detail", lot_id=lot.id))
     if form.validate_on_submit():
         try:
-            adjust_lot(lot, form.units_delta, form.reason.data, current_user.id)
+            adjust_lot(lot, form.units_delta, form.reason.data, current_user.id, once=True)
         except LotError as e:
             db.session.rollback()
             form.form_errors.append(str(e))
@@ -188,7 +196,8 @@ def lot_labels(lot_id: int):
 @bp.get("/shipments")
 @manager_required
 def shipments():
-    return render_template("coop/shipments.html", to_ship=list_shipments_to_ship(current_user.coop_id),
+    to_ship = list_shipments_to_ship(current_user.coop_id)
+    return render_template("coop/shipments.html", to_ship=to_ship, refunded=refunded_units(to_ship),
                            shipped=list_recently_shipped(current_user.coop_id))
 
 
@@ -196,7 +205,12 @@ def shipments():
 @manager_required
 def shipment_slip(shipment_id: int):
     shipment = get_packing_slip(current_user.coop_id, shipment_id) or abort(404)
-    return render_template("coop/shipment_slip.html", shipment=shipment, form=ShipmentShipForm())
+    return _slip(shipment, ShipmentShipForm())
+
+
+def _slip(shipment, form: ShipmentShipForm, status: int = 200):
+    return render_template("coop/shipment_slip.html", shipment=shipment, form=form,
+                           refunded=refunded_units([shipment]), shippable=SHIPPABLE_ORDER_STATUSES), status
 
 
 @bp.route("/shipments/<int(max=2147483647):shipment_id>/ship", methods=["GET", "POST"])
@@ -207,13 +221,16 @@ def shipment_ship(shipment_id: int):
     if request.method == "GET":  # the form lives on the packing slip
         return redirect(url_for("coop.shipment_slip", shipment_id=shipment.id))
     if not form.validate_on_submit():
-        return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 400
+        return _slip(shipment, form, 400)
     if not ship_shipment(shipment, form.carrier_stored, form.tracking_no.data):
         form.form_errors.append(_("This shipment is not waiting to be shipped; nothing was changed."))
-        return render_template("coop/shipment_slip.html", shipment=shipment, form=form), 409
+        return _slip(shipment, form, 409)
     db.session.commit()
-    notify_buyer_shipped(shipment)
-    flash(_("Marked shipped. The buyer was told the tracking number."), "success")
+    if notify_buyer_shipped(shipment):
+        flash(_("Marked shipped. The buyer was told the tracking number."), "success")
+    else:
+        flash(_("Marked shipped. The tracking number could not be e-mailed to the buyer; they see it on their "
+                "order page."), "warning")
     return redirect(url_for("coop.shipments"))
 
 

@@ -1,4 +1,4 @@
-"""Home page, health check and the language switch."""
+"""Home page, health check, robots.txt and the language switch."""
 from flask import (Blueprint, current_app, redirect, render_template, request, send_from_directory,
                    session, url_for)
 
@@ -21,6 +21,16 @@ def healthz():
               if status is not None}
     overall = "ok" if all(status == "ok" for status in checks.values()) else "degraded"
     return {"status": overall, **checks}, 200 if checks["database"] == "ok" else 503
+
+
+# Private pages (each answers 302 to the login or 403 anyway) and the language switch stay out of search engines.
+ROBOTS_TXT = "User-agent: *\n" + "".join(f"Disallow: {path}\n" for path in (
+    "/account/", "/cart", "/checkout", "/orders", "/pay/", "/payments/", "/coop/", "/staff/", "/lang/"))
+
+
+@bp.get("/robots.txt")
+def robots_txt():
+    return ROBOTS_TXT, 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
 
 
 @bp.get("/lang/<code>")

@@ -49,6 +49,8 @@ def cancel(number: str):
     if FlaskForm().validate_on_submit() and cancel_order(order, "buyer"):
         db.session.commit()
         flash(_("Your order was cancelled. Nothing was charged."), "success")
+    elif order.status == "cancelled":  # its payment time ran out a moment ago, or another tab cancelled it
+        flash(_("This order is cancelled. Nothing was charged."), "success")
     else:
         flash(_("This order can no longer be cancelled."), "error")
     return redirect(url_for("orders.detail", number=number))

@@ -45,6 +45,7 @@ ACCOUNT_LABELS = {
     "shipping_pending": _l("Shipping fee (not yet settled)"), "shipping_payable": _l("Shipping fee (payable)"),
     "household_pending": _l("Household share (not yet settled)"),
     "household_payable": _l("Household share (payable)"), "payout_transit": _l("Paid out, not yet confirmed")}
+PROVIDER_LABELS = {"stripe": _l("Stripe"), "demo": _l("Demonstration payment")}
 TXN_LABELS = {"payment": _l("Payment"), "refund": _l("Refund"), "settlement": _l("Settlement"),
               "stray_payment": _l("Payment held for review"), "stray_refund": _l("Held payment returned")}
 

@@ -85,7 +85,10 @@ def demo(number: str):
         return done
     form = FlaskForm()
     if form.validate_on_submit():
-        provider.complete_demo(order)
+        if not provider.complete_demo(order):  # cancelled or expired since the page was read
+            db.session.rollback()
+            flash(_("This order is not awaiting payment."), "warning")
+            return redirect(url_for("orders.detail", number=number))
         db.session.commit()
         flash(_("Payment received (demonstration). Thank you!"), "success")
         return redirect(url_for("orders.detail", number=number))

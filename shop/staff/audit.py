@@ -6,7 +6,7 @@ from flask import Response, current_app, render_template, request
 from shop.audit.forms import AuditLogForm
 from shop.audit.services import action_label, list_log, log_csv, logged_actions
 from shop.staff.views import bp, staff_required
-from shop.web import page_arg, render_error
+from shop.web import page_arg, render_error, search_args
 
 
 def _form() -> AuditLogForm:
@@ -21,7 +21,7 @@ def audit():
     form = _form()
     search = form.search()
     log = list_log(search, page_arg(), current_app.config["PER_PAGE"] * 4) if search else None
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = search_args(form)
     return render_template("staff/audit.html", log=log, form=form, args=args, label=action_label)
 
 

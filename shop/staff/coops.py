@@ -13,7 +13,7 @@ from shop.extensions import db
 from shop.households.models import mask
 from shop.money import bp_to_percent_str, fen_to_yuan_str
 from shop.staff.views import bp, staff_required
-from shop.web import first_error, page_arg
+from shop.web import first_error, page_arg, search_args
 
 ID = "int(max=2147483647)"
 PER_PAGE = 50
@@ -29,7 +29,7 @@ def coops():
     if form.validate():
         found = svc.search_coops(svc.CoopSearch(form.q.data or "", form.status.data or ""), page_arg(), PER_PAGE)
     counts = svc.coop_counts([c.id for c in found.items]) if found else {}
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = search_args(form)
     return render_template("staff/coops.html", coops=found, counts=counts, form=form, args=args,
                            payout_labels=PAYOUT_LABELS)
 

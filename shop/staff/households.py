@@ -14,7 +14,7 @@ from shop.i18n import l10n, lang
 from shop.households.services import decide_poor_status, list_poor_proposals
 from shop.staff.views import bp, staff_required
 from shop.types import today_local
-from shop.web import first_error, page_arg
+from shop.web import first_error, page_arg, search_args
 
 ID = "int(max=2147483647)"
 PER_PAGE = 50
@@ -32,7 +32,7 @@ def households():
                      [(i, en if en and lang() == "en" else zh) for i, zh, en in coops])
     search = form.search()
     found = svc.search_households(search, page_arg(), PER_PAGE, current_user.id) if search else None
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = search_args(form)
     page = render_template("staff/households.html", households=found, form=form, args=args, mask=mask)
     db.session.commit()  # the access log is kept even for a look (after drawing: a commit expires the rows)
     return page
@@ -115,7 +115,10 @@ def household_edit(household_id: int):
             return redirect(url_for("staff.household", household_id=household_id))
     elif request.method == "POST":
         flash(first_error(form) or _("Please check the form."), "error")
-    return render_template("staff/household_edit.html", h=found, form=form, mask=mask), 400 if form.errors else 200
+    svc.log_household_access(current_user.id, "view", [found.id])  # the form shows the household: a look
+    page = render_template("staff/household_edit.html", h=found, form=form, mask=mask)
+    db.session.commit()
+    return page, 400 if form.errors else 200
 
 
 @bp.get(f"/households/<{ID}:household_id>/statement")
@@ -125,7 +128,10 @@ def household_statement(household_id: int):
     form = StatementPeriodForm(request.args)
     default_start, default_end = svc.last_full_quarter(today_local())
     if not form.validate():
-        return render_template("staff/household_statement.html", h=found, form=form, statement=None), 400
+        svc.log_household_access(current_user.id, "view", [found.id])  # the page still names the household
+        page = render_template("staff/household_statement.html", h=found, form=form, statement=None)
+        db.session.commit()
+        return page, 400
     start, end = form.start.data or default_start, form.end.data or default_end
     if end < start:  # one end given, past the default other end
         start, end = (start, max(start, today_local())) if form.start.data else (end, end)

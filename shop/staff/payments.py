@@ -13,7 +13,7 @@ from shop.payments import backoffice
 from shop.payments.forms import FlagResolveForm, RefundCreateForm
 from shop.payments.refunds import RefundError, get_refund_by_key, request_refund, send_refund
 from shop.staff.views import bp, staff_required
-from shop.web import first_error, page_arg
+from shop.web import first_error, page_arg, search_args
 
 ID = "int(max=2147483647)"
 SENT = {"succeeded": "success", "pending": "warning", "failed": "error"}
@@ -26,7 +26,8 @@ def _said(status: str) -> str:
 
 
 LABELS = {"refund_labels": backoffice.REFUND_LABELS, "flag_labels": backoffice.FLAG_LABELS,
-          "account_labels": backoffice.ACCOUNT_LABELS, "txn_labels": backoffice.TXN_LABELS}
+          "account_labels": backoffice.ACCOUNT_LABELS, "txn_labels": backoffice.TXN_LABELS,
+          "provider_labels": backoffice.PROVIDER_LABELS}
 
 
 @bp.get("/orders")
@@ -41,16 +42,15 @@ def orders():
     form.set_choices(list_filter_choices()[2], [(s, status_label(s)) for s in ORDER_STATUSES], lang())
     search = form.search()
     found = backoffice.list_staff_orders(search, page_arg(), current_app.config["PER_PAGE"]) if search else None
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("staff/orders.html", orders=found, form=form, args=args)
+    args = search_args(form)
+    return render_template("staff/orders.html", orders=found, form=form, args=args,
+                           provider_labels=backoffice.PROVIDER_LABELS)
 
 
 def _refund_form(money) -> RefundCreateForm:
     form = RefundCreateForm()
     while len(form.quantities) < len(money.order.lines):
         form.quantities.append_entry()
-    if not form.token.data:
-        form.token.data = secrets.token_urlsafe(24)
     return form
 
 
@@ -58,7 +58,11 @@ def _refund_form(money) -> RefundCreateForm:
 @staff_required
 def order(number: str):
     money = backoffice.get_order_money(number[:24]) or abort(404)
-    return _order_page(money, _refund_form(money))
+    form = _refund_form(money)
+    # The refund's idempotency key, made with the page: a post without one is refused as expired, never given
+    # a fresh key (sent twice, it would refund twice).
+    form.token.data = secrets.token_urlsafe(24)
+    return _order_page(money, form)
 
 
 def _order_page(money, form, code: int = 200):

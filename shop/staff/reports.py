@@ -9,7 +9,7 @@ from shop.reports.exports import group_label, income_csv, income_xlsx
 from shop.reports.forms import IncomeReportForm
 from shop.reports.income import build_income_charts, build_income_report, list_filter_choices
 from shop.staff.views import bp, staff_required
-from shop.web import page_arg
+from shop.web import page_arg, search_args
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -46,7 +46,7 @@ def reports():
     trend, spread = build_income_charts(filters, report)
     return render_template("staff/reports.html", form=form, report=report, page=page, trend=trend, spread=spread,
                            rows=rows, pages=pages,
-                           label=lambda row: group_label(report, row, lang()), args=request.args.to_dict())
+                           label=lambda row: group_label(report, row, lang()), args=search_args(form))
 
 
 @bp.get("/reports/income.<any(csv, xlsx):fmt>")

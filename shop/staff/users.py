@@ -11,7 +11,7 @@ from shop.accounts.models import User
 from shop.extensions import db
 from shop.money import format_fen
 from shop.staff.views import admin_required, bp
-from shop.web import first_error, page_arg
+from shop.web import first_error, page_arg, search_args
 
 ID = "int(max=2147483647)"
 
@@ -20,7 +20,7 @@ def _page(invite: StaffInviteForm | None = None, code: int = 200):
     form = UserSearchForm(request.args)
     found = svc.list_users(form.q.data or "", form.role.data or "", page_arg(),
                            current_app.config["PER_PAGE"] * 2) if form.validate() else None
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = search_args(form)
     return render_template("staff/users.html", form=form, users=found, args=args, action=FlaskForm(),
                            invite=invite or StaffInviteForm(formdata=None)), code
 

@@ -1,5 +1,5 @@
 """Supply lot forms. They list their fields; choices come from the manager's own cooperative."""
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -10,7 +10,7 @@ from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, Numb
 
 from shop.forms import MAX_DB_INT
 from shop.i18n import l10n
-from shop.supply.services import MAX_LOT_UNITS
+from shop.supply.services import MAX_LOT_UNITS, PLAIN_DECIMAL_RE
 
 SHARE_ROWS = 5  # rows shown at first; "Add rows" (a plain submit, or the script) adds more, empty rows are ignored
 ADD_ROWS = 5
@@ -108,11 +108,11 @@ class LotAdjustForm(FlaskForm):
 
 
 def _typed_number(text: str | None) -> Decimal | None:
-    try:
-        value = Decimal((text or "").strip().replace(",", "").replace("，", ""))
-    except InvalidOperation:
+    text = (text or "").strip().replace(",", "").replace("，", "")
+    if len(text) > 24 or not PLAIN_DECIMAL_RE.fullmatch(text):  # no exponents: "1e1000000" overflows a Decimal
         return None
-    return value if value.is_finite() and value > 0 else None
+    value = Decimal(text)
+    return value if value > 0 else None
 
 
 def _plain(number: Decimal) -> str:

@@ -8,8 +8,8 @@ written_off is minus the sum of its adjustments. Adjustments only ever move FREE
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from datetime import date, timedelta
+from decimal import Decimal
 from fractions import Fraction
 
 from flask_babel import gettext as _
@@ -27,10 +27,24 @@ from shop.types import today_local, utcnow
 
 MAX_LOT_UNITS = 1_000_000
 MAX_KG_DECIMALS = 3
+# A weight as typed: digits and one decimal point. Decimal() would also take exponents ("1e99999999" costs
+# minutes of CPU as a fraction), NaN, signs and underscores.
+PLAIN_DECIMAL_RE = re.compile(r"(?=\.?[0-9])[0-9]{0,12}(?:\.[0-9]{0,12})?")
+# The same delivery recorded again by the same manager this soon is the same form sent twice (a double click, the
+# back button), not a second delivery.
+REPEAT_WINDOW = timedelta(minutes=2)
 
 
 class LotError(Exception):
     """The lot or adjustment cannot be recorded; the message is for the manager. Nothing changed."""
+
+
+class LotRepeated(Exception):
+    """The manager recorded this very delivery a moment ago: nothing was added; lot is the one recorded then."""
+
+    def __init__(self, lot: SupplyLot):
+        super().__init__(lot.id)
+        self.lot = lot
 
 
 class NotOwned(LookupError):
@@ -41,10 +55,9 @@ def to_units(amount: str, unit: str, net_weight_g: int) -> int:
     """Turn a typed amount in units or kilograms into a whole number of units, or raise LotError."""
     text = (amount or "").strip().replace(",", "").replace("，", "")
     if unit == "kg":
-        try:
-            kg = Decimal(text)
-        except InvalidOperation:
-            raise LotError(_("Enter the weight in kilograms, for example 12.5.")) from None
+        if not PLAIN_DECIMAL_RE.fullmatch(text):
+            raise LotError(_("Enter the weight in kilograms, for example 12.5."))
+        kg = Decimal(text)
         if not kg.is_finite() or kg <= 0 or -kg.as_tuple().exponent > MAX_KG_DECIMALS:
             raise LotError(_("Enter the weight in kilograms, for example 12.5."))
         units = Fraction(kg) * 1000 / net_weight_g
@@ -82,10 +95,11 @@ def _trace_prefix(coop: Cooperative) -> str:
 
 def record_supply_lot(coop: Cooperative, variant_id: int | None, amount: int | str, harvested_on: date,
                       contributions: list[tuple[int | None, int | str]], user_id: int | None,
-                      unit: str = "units") -> SupplyLot:
+                      unit: str = "units", once: bool = False) -> SupplyLot:
     """Record a delivery of one variant with each household's share, and issue its trace code.
 
     Amounts are in `unit` ("units" or "kg"); a share with household None is the cooperative's own stock.
+    once (the form's submission): raise LotRepeated if the same manager recorded this same delivery a moment ago.
     """
     variant = db.session.scalar(select(Variant).join(Variant.product)
                                 .where(Variant.id == variant_id, Product.coop_id == coop.id))
@@ -113,17 +127,40 @@ def record_supply_lot(coop: Cooperative, variant_id: int | None, amount: int | s
         raise LotError(_("The shares add up to %(shares)d units, but the lot has %(units)d. "
                          "They must add up exactly.", shares=total, units=units))
     now = utcnow()
+    if once:
+        _refuse_repeat(variant.id, units, harvested_on, shares, user_id, now)
     # A placeholder code first; the real one is derived from the lot id, which no racing request can share.
     lot = SupplyLot(variant_id=variant.id, trace_code=f"tmp-{secrets.token_hex(8)}",
                     units_received=units, units_remaining=units, harvested_on=harvested_on, received_at=now,
                     recorded_by_id=user_id)
-    lot.shares = [LotShare(household_id=hh, units=n) for hh, n in sorted(shares, key=lambda s: (s[0] is None,
-                                                                                                s[0] or 0))]
+    lot.shares = [LotShare(household_id=hh, units=n) for hh, n in sorted(shares, key=_share_order)]
     db.session.add(lot)
     db.session.flush()
     lot.trace_code = f"LN-{_trace_prefix(coop)}-{today_local():%Y}-{lot.id:05d}"  # Longnan's year
     db.session.flush()
     return lot
+
+
+def _share_order(share: tuple[int | None, int]) -> tuple[bool, int]:
+    return share[0] is None, share[0] or 0
+
+
+def _refuse_repeat(variant_id: int, units: int, harvested_on: date, shares: list[tuple[int | None, int]],
+                   user_id: int | None, now) -> None:
+    """Raise LotRepeated if the same manager recorded the same delivery (variant, units, harvest date and
+    shares) within REPEAT_WINDOW. The variant's row is locked (FOR NO KEY UPDATE: orders and carts that refer
+    to it do not wait), so two submissions of one form at once are looked at one after the other."""
+    db.session.execute(select(Variant.id).where(Variant.id == variant_id).with_for_update(key_share=True))
+    recent = db.session.scalars(
+        select(SupplyLot).where(SupplyLot.variant_id == variant_id, SupplyLot.recorded_by_id == user_id,
+                                SupplyLot.units_received == units, SupplyLot.harvested_on == harvested_on,
+                                SupplyLot.received_at >= now - REPEAT_WINDOW)
+        .options(selectinload(SupplyLot.shares)).order_by(SupplyLot.id.desc())
+        .execution_options(populate_existing=True)).all()
+    wanted = sorted(shares, key=_share_order)
+    for lot in recent:
+        if sorted(((share.household_id, share.units) for share in lot.shares), key=_share_order) == wanted:
+            raise LotRepeated(lot)
 
 
 def get_coop_lot(coop_id: int, lot_id: int) -> SupplyLot | None:
@@ -142,13 +179,26 @@ def list_lot_adjustments(lot_id: int) -> list[LotAdjustment]:
                                    .order_by(LotAdjustment.created_at, LotAdjustment.id)))
 
 
-def adjust_lot(lot: SupplyLot, units_delta: int, reason: str, user_id: int | None) -> LotAdjustment:
-    """Write free units off a lot (spoilage, recount) or add back units written off earlier."""
+def adjust_lot(lot: SupplyLot, units_delta: int, reason: str, user_id: int | None,
+               once: bool = False) -> LotAdjustment:
+    """Write free units off a lot (spoilage, recount) or add back units written off earlier.
+    once (the form's submission): the same correction by the same manager within REPEAT_WINDOW is the form sent
+    twice, and returns the correction made then."""
     reason = (reason or "").strip()
     if not reason:
         raise LotError(_("Say why the stock changes, for example “spoiled in storage”."))
     if units_delta == 0:
         raise LotError(_("Enter a number of units other than zero."))
+    if once:
+        # Lock the lot, so that two submissions at once are looked at one after the other.
+        db.session.execute(select(SupplyLot.id).where(SupplyLot.id == lot.id).with_for_update())
+        repeated = db.session.scalar(
+            select(LotAdjustment).where(LotAdjustment.lot_id == lot.id, LotAdjustment.units_delta == units_delta,
+                                        LotAdjustment.reason == reason[:200], LotAdjustment.user_id == user_id,
+                                        LotAdjustment.created_at >= utcnow() - REPEAT_WINDOW)
+            .order_by(LotAdjustment.id.desc()).limit(1))
+        if repeated is not None:
+            return repeated
     if units_delta < 0:
         # Only free units: reserved and sold units are not in units_remaining.
         done = db.session.execute(
