@@ -210,6 +210,10 @@ def settle_refund(refund_id: int, provider_ref: str | None = None) -> bool:
     if refund.flag_id is None:  # a refund of the order's own payment moves the order
         # One settling refund of an order at a time: a second one waits here, then counts this one as refunded
         # (else two partial refunds settling at once both see a partial refund, and the order never ends refunded).
+        # The shipments first, in id order, then the order: the order in which a delivery (deliver_shipment, then
+        # complete_order_if_delivered) and settlement take them, so that none of them deadlocks with a refund.
+        db.session.execute(select(Shipment.id).where(Shipment.order_id == refund.order_id).order_by(Shipment.id)
+                           .with_for_update())
         db.session.execute(select(Order.id).where(Order.id == refund.order_id).with_for_update())
         refunded = db.session.scalar(select(func.sum(Refund.amount_fen)).where(
             Refund.payment_id == refund.payment_id, Refund.status == "succeeded"))

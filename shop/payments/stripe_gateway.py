@@ -81,11 +81,22 @@ def retrieve_refund(refund_id: str) -> dict:
     return _call(lambda c: c.v1.refunds.retrieve, refund_id)
 
 
+def _find(method, *args, match, **params) -> dict | None:
+    """Return the first listed object that matches, asking for the next page while there is one."""
+    while True:
+        page = _call(method, *args, limit=100, **params)
+        items = page.get("data") or []
+        found = next((item for item in items if match(item)), None)
+        if found is not None or not page.get("has_more") or not items:
+            return found
+        params["starting_after"] = items[-1]["id"]
+
+
 def find_refund(payment_intent: str, refund_id: int) -> dict | None:
     """Return the Stripe refund of this payment made for our refund row (metadata refund_id), or None."""
-    page = _call(lambda c: c.v1.refunds.list, payment_intent=payment_intent, limit=100)
-    return next((r for r in page.get("data") or [] if r.get("payment_intent") == payment_intent
-                 and (r.get("metadata") or {}).get("refund_id") == str(refund_id)), None)
+    return _find(lambda c: c.v1.refunds.list, payment_intent=payment_intent,
+                 match=lambda r: r.get("payment_intent") == payment_intent
+                 and (r.get("metadata") or {}).get("refund_id") == str(refund_id))
 
 
 def create_transfer(params: dict, idempotency_key: str) -> dict:
@@ -100,16 +111,15 @@ def create_transfer_reversal(transfer_id: str, params: dict, idempotency_key: st
 
 def find_transfer(payout_id: int) -> dict | None:
     """Return the Connect transfer made for this payout (any try: transfer group and metadata), or None."""
-    page = _call(lambda c: c.v1.transfers.list, transfer_group=f"payout-{payout_id}", limit=100)
-    return next((t for t in page.get("data") or [] if t.get("transfer_group") == f"payout-{payout_id}"
-                 and (t.get("metadata") or {}).get("payout_id") == str(payout_id)), None)
+    return _find(lambda c: c.v1.transfers.list, transfer_group=f"payout-{payout_id}",
+                 match=lambda t: t.get("transfer_group") == f"payout-{payout_id}"
+                 and (t.get("metadata") or {}).get("payout_id") == str(payout_id))
 
 
 def find_transfer_reversal(transfer_id: str, payout_id: int) -> dict | None:
     """Return the reversal of this transfer made for this payout (metadata payout_id), or None."""
-    page = _call(lambda c: c.v1.transfers.reversals.list, transfer_id, limit=100)
-    return next((r for r in page.get("data") or [] if (r.get("metadata") or {}).get("payout_id") == str(payout_id)),
-                None)
+    return _find(lambda c: c.v1.transfers.reversals.list, transfer_id,
+                 match=lambda r: (r.get("metadata") or {}).get("payout_id") == str(payout_id))
 
 
 def _list(service, since: datetime) -> Iterator[dict]:

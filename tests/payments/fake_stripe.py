@@ -268,8 +268,10 @@ class FakeStripe:
             return 200, session
         if parts[:1] == ["refunds"]:
             if len(parts) == 1:
+                pi = params.get("payment_intent")
                 return (200, self._create_refund(params)) if method == "POST" else (200, self._list(
-                    self.refunds, params, "/v1/refunds"))
+                    {k: r for k, r in self.refunds.items() if not pi or r["payment_intent"] == pi}, params,
+                    "/v1/refunds"))
             refund = self.refunds.get(parts[1])
             if refund is None:
                 raise StripeHTTPError(404, "invalid_request_error", f"No such refund: '{parts[1]}'",

@@ -59,3 +59,28 @@ def test_a_transfer_whose_answer_was_lost_is_looked_up_when_sent_again_after_its
         assert payout.reference in fake_stripe.transfers
         assert check_ledger() == []
     assert len(fake_stripe.transfers) == 1
+
+
+def test_the_lookup_reads_every_page_of_the_payments_refunds(app, fake_stripe):
+    """A lost refund, then newer refunds of the same payment: looked up a day later, it is on a later page."""
+    o = _stripe_paid(app, fake_stripe)
+    fake_stripe.page_size_cap = 2
+    fake_stripe.fail("lost", path="/v1/refunds")
+    with app.app_context():
+        lost = request_refund(get_order(o["number"]), mode="amount", amount_fen=100, key="keys-lost", staff_id=None)
+        db.session.commit()
+        assert send_refund(lost) == "pending"
+        lost_id = lost.id
+        for n in range(3):
+            newer = request_refund(get_order(o["number"]), mode="amount", amount_fen=100, key=f"keys-{n}",
+                                   staff_id=None)
+            db.session.commit()
+            assert send_refund(newer) == "succeeded"
+        db.session.execute(update(Refund).where(Refund.id == lost_id).values(created_at=utcnow() - A_DAY_LATER))
+        db.session.commit()
+    fake_stripe.take_outbox()
+    _stripe_forgets_the_keys(fake_stripe)
+    with app.app_context():
+        assert send_refund(db.session.get(Refund, lost_id)) == "succeeded"
+        assert check_ledger() == []
+    assert len(fake_stripe.refunds) == 4
