@@ -51,17 +51,13 @@ def test_wtforms_messages_follow_the_language_and_each_catalogue_is_read_once(ap
     real, reads = support.Translations.load, []
     monkeypatch.setattr(support.Translations, "load",
                         lambda *a, **kw: reads.append((a, kw)) or real(*a, **kw))
-    csrf_was = app.config["WTF_CSRF_ENABLED"]
-    app.config["WTF_CSRF_ENABLED"] = False
-    try:
-        for language, message in [("zh", "不是有效的选择。"), ("en", "Not a valid choice."), ("zh", "不是有效的选择。")]:
-            with app.test_request_context("/checkout", method="POST", data={"address_id": "7"},
-                                          headers={"Accept-Language": language}):
-                app.preprocess_request()
-                form = CheckoutPlaceForm()
-                form.address_id.choices = [(1, "Home")]
-                form.validate()
-                assert message in form.address_id.errors
-    finally:  # as it was (the test config has it off): left on, every later test's POST would get a 400
-        app.config["WTF_CSRF_ENABLED"] = csrf_was
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # put back as it was: later tests share the app
+    for language, message in [("zh", "不是有效的选择。"), ("en", "Not a valid choice."), ("zh", "不是有效的选择。")]:
+        with app.test_request_context("/checkout", method="POST", data={"address_id": "7"},
+                                      headers={"Accept-Language": language}):
+            app.preprocess_request()
+            form = CheckoutPlaceForm()
+            form.address_id.choices = [(1, "Home")]
+            form.validate()
+            assert message in form.address_id.errors
     assert [a[1] for a, kw in reads if kw.get("domain") == "wtforms"] == [["zh"], ["en"]]

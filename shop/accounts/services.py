@@ -314,7 +314,8 @@ def _other_active_admins(user_id: int) -> int:
 
 def change_roles(user: User, is_staff: bool, is_admin: bool, admin_id: int) -> bool:
     """Set a user's staff and admin roles, audited; return whether anything changed. An admin cannot drop
-    their own admin role, and the last active admin keeps it (RoleError)."""
+    their own admin role, and the last active admin keeps it (RoleError). An account entering the back office
+    gets a new password nobody knows and its sessions end: the caller mails the invitation."""
     from shop.audit.services import record_audit
 
     if user.is_admin and not is_admin:
@@ -326,6 +327,11 @@ def change_roles(user: User, is_staff: bool, is_admin: bool, admin_id: int) -> b
     if old == (is_staff, is_admin):
         return False
     user.is_staff, user.is_admin = is_staff, is_admin
+    if not any(old) and (is_staff or is_admin):
+        # Registering proves no address, so whoever opened this account may not be the colleague it names: the
+        # back office goes to the mailbox's holder, through the invitation the view mails (send_staff_invitation).
+        user.set_password(secrets.token_urlsafe(32))
+        end_sessions(user)
     db.session.flush()
     record_audit("user_role_changed", f"user:{user.id}", f"{user.email}: staff {_yes(old[0])}→{_yes(is_staff)}, "
                  f"admin {_yes(old[1])}→{_yes(is_admin)}", admin_id)

@@ -78,9 +78,23 @@ def _said(changed: bool, error: str, done: str):
 @admin_required
 def user_roles(user_id: int):
     form = UserRoleForm()
-    changed, error = _change(user_id, lambda u: svc.change_roles(u, form.is_staff.data, form.is_admin.data,
-                                                                  current_user.id))
-    return _said(changed, error, _("The roles are saved."))
+    entering = []  # the account, if it enters the back office: it is sent the invitation
+
+    def change(user) -> bool:
+        was_in = user.can_staff
+        changed = svc.change_roles(user, form.is_staff.data, form.is_admin.data, current_user.id)
+        if changed and not was_in and user.can_staff:
+            entering.append(user)
+        return changed
+
+    changed, error = _change(user_id, change)
+    done = _("The roles are saved.")
+    if entering and not error:
+        sent = svc.send_staff_invitation(entering[0])
+        done += " " + (_("%(email)s was mailed a link to choose a password for the back office.",
+                         email=entering[0].email) if sent else
+                       _("The invitation mail could not be sent; ask them to use “Forgot password”."))
+    return _said(changed, error, done)
 
 
 @bp.post(f"/users/<{ID}:user_id>/disable")
