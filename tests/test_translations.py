@@ -51,16 +51,13 @@ def test_wtforms_messages_follow_the_language_and_each_catalogue_is_read_once(ap
     real, reads = support.Translations.load, []
     monkeypatch.setattr(support.Translations, "load",
                         lambda *a, **kw: reads.append((a, kw)) or real(*a, **kw))
-    app.config["WTF_CSRF_ENABLED"] = False
-    try:
-        for language, message in [("zh", "不是有效的选择。"), ("en", "Not a valid choice."), ("zh", "不是有效的选择。")]:
-            with app.test_request_context("/checkout", method="POST", data={"address_id": "7"},
-                                          headers={"Accept-Language": language}):
-                app.preprocess_request()
-                form = CheckoutPlaceForm()
-                form.address_id.choices = [(1, "Home")]
-                form.validate()
-                assert message in form.address_id.errors
-    finally:
-        app.config["WTF_CSRF_ENABLED"] = True
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # put back as it was (tests after this one share app)
+    for language, message in [("zh", "不是有效的选择。"), ("en", "Not a valid choice."), ("zh", "不是有效的选择。")]:
+        with app.test_request_context("/checkout", method="POST", data={"address_id": "7"},
+                                      headers={"Accept-Language": language}):
+            app.preprocess_request()
+            form = CheckoutPlaceForm()
+            form.address_id.choices = [(1, "Home")]
+            form.validate()
+            assert message in form.address_id.errors
     assert [a[1] for a, kw in reads if kw.get("domain") == "wtforms"] == [["zh"], ["en"]]
