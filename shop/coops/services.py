@@ -91,18 +91,32 @@ def _guarded(change, error: "PortalError"):
 
 def apply_as_cooperative(*, name_zh: str, name_en: str, village_id: int, contact_name: str, contact_phone: str,
                          contact_email: str, products_summary: str, registration_no: str) -> Cooperative:
-    """Record an application: a pending cooperative that staff will review."""
+    """Record an application: a pending cooperative that staff will review. A cooperative whose application was
+    rejected applies again under its name (the rejection mail invites it to): the same row, pending again, with
+    the new details."""
     if db.session.get(Village, village_id) is None:
         raise PortalError(_("Please choose a village from the list."), "village_id")
-    if db.session.scalar(select(Cooperative.id).where(Cooperative.name_zh == name_zh)) is not None:
-        raise PortalError(_("A cooperative with this Chinese name is already registered or has applied."),
-                          "name_zh")
+    taken = PortalError(_("A cooperative with this Chinese name is already registered or has applied."), "name_zh")
+    existing = db.session.scalar(select(Cooperative).where(Cooperative.name_zh == name_zh))
+    if existing is not None and existing.status != "rejected":
+        raise taken
+    if existing is not None:
+        done = db.session.execute(
+            update(Cooperative).where(Cooperative.id == existing.id, Cooperative.status == "rejected")
+            .values(status="pending", rejection_reason="", name_en=name_en, village_id=village_id,
+                    contact_name=contact_name, contact_phone=contact_phone,
+                    contact_email=normalize_email(contact_email), products_summary=products_summary,
+                    registration_no=registration_no, created_at=utcnow())
+            .execution_options(synchronize_session=False))
+        if done.rowcount != 1:  # applied again at the same moment
+            raise taken
+        db.session.refresh(existing)
+        return existing
     coop = Cooperative(slug=_unique_slug(Cooperative, name_en, "coop"), name_zh=name_zh, name_en=name_en,
                        village_id=village_id, status="pending", contact_name=contact_name,
                        contact_phone=contact_phone, contact_email=normalize_email(contact_email),
                        products_summary=products_summary, registration_no=registration_no)
-    _guarded(lambda: db.session.add(coop), PortalError(
-        _("A cooperative with this Chinese name is already registered or has applied."), "name_zh"))
+    _guarded(lambda: db.session.add(coop), taken)
     return coop
 
 

@@ -209,8 +209,10 @@ def shipment_slip(shipment_id: int):
 
 
 def _slip(shipment, form: ShipmentShipForm, status: int = 200):
-    return render_template("coop/shipment_slip.html", shipment=shipment, form=form,
-                           refunded=refunded_units([shipment]), shippable=SHIPPABLE_ORDER_STATUSES), status
+    refunded = refunded_units([shipment])
+    to_send = sum(line.quantity - refunded.get(line.id, 0) for line in shipment.lines)
+    return render_template("coop/shipment_slip.html", shipment=shipment, form=form, refunded=refunded,
+                           to_send=to_send, shippable=SHIPPABLE_ORDER_STATUSES), status
 
 
 @bp.route("/shipments/<int(max=2147483647):shipment_id>/ship", methods=["GET", "POST"])

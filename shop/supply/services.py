@@ -190,8 +190,9 @@ def adjust_lot(lot: SupplyLot, units_delta: int, reason: str, user_id: int | Non
     if units_delta == 0:
         raise LotError(_("Enter a number of units other than zero."))
     if once:
-        # Lock the lot, so that two submissions at once are looked at one after the other.
-        db.session.execute(select(SupplyLot.id).where(SupplyLot.id == lot.id).with_for_update())
+        # Lock the lot as its UPDATE would (orders writing allocations of it do not wait), so that two
+        # submissions at once are looked at one after the other.
+        db.session.execute(select(SupplyLot.id).where(SupplyLot.id == lot.id).with_for_update(key_share=True))
         repeated = db.session.scalar(
             select(LotAdjustment).where(LotAdjustment.lot_id == lot.id, LotAdjustment.units_delta == units_delta,
                                         LotAdjustment.reason == reason[:200], LotAdjustment.user_id == user_id,

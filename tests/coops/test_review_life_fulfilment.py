@@ -83,3 +83,10 @@ def test_a_slip_already_shipped_still_shows_what_the_parcel_held(app, client):
     log_in(client, manager)
     slip = client.get(f"/coop/shipments/{shipment_id}", headers=EN).get_data(as_text=True)
     assert _qty_cells(slip) == ["3"] and "refunded: do not send" not in slip
+
+
+def test_a_shipment_whose_every_item_was_refunded_offers_nothing_to_ship(app, client):
+    manager, shipment_id = _partly_refunded(app, refund_units=3, restock=True)
+    log_in(client, manager)
+    slip = client.get(f"/coop/shipments/{shipment_id}", headers=EN).get_data(as_text=True)
+    assert "there is nothing to send" in slip and "tracking_no" not in slip
