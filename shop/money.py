@@ -9,6 +9,8 @@ from flask import Flask
 K = TypeVar("K")
 BP_WHOLE = 10_000
 MAX_YUAN = 10_000_000
+# The most one payment can carry (Stripe takes eight digits of fen); far below the 2**31 fen an amount column holds.
+MAX_PAYMENT_FEN = 99_999_999
 _FULLWIDTH = {0x3000: " ", 0xFFE5: "¥", **{0xFF01 + i: chr(0x21 + i) for i in range(94)}}
 _YUAN_RE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]{1,2})?")
 _PERCENT_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,2})?")

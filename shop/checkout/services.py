@@ -17,7 +17,7 @@ from shop.catalog.models import Product, Variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.i18n import l10n
-from shop.money import LotSource, format_fen, split_line
+from shop.money import MAX_PAYMENT_FEN, LotSource, format_fen, split_line
 from shop.orders.emails import queue_order_mail, write_placed_mail
 from shop.orders.models import Allocation, LineShare, Order, OrderLine, Shipment
 from shop.supply.models import LotShare, SupplyLot
@@ -25,8 +25,7 @@ from shop.supply.stock import OutOfStock, reserve_units, take_units
 from shop.types import today_local, utcnow
 
 
-# The most one payment can carry (Stripe takes eight digits of fen); far below the 2**31 fen an amount column holds.
-MAX_ORDER_FEN = 99_999_999
+MAX_ORDER_FEN = MAX_PAYMENT_FEN
 
 
 class CheckoutError(Exception):

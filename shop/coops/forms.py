@@ -11,7 +11,7 @@ from wtforms.validators import (DataRequired, Email, InputRequired, NumberRange,
 
 from shop.forms import email_filter, mobile_filter, strip, too_long, valid_mobile
 from shop.i18n import l10n
-from shop.money import parse_yuan
+from shop.money import MAX_PAYMENT_FEN, format_fen, parse_yuan
 from shop.types import today_local
 
 SKU_RE = r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$"
@@ -130,6 +130,8 @@ def _valid_price(form, field):
         raise ValidationError(_l("Enter the price in yuan, for example 68 or 68.50.")) from None
     if fen <= 0:
         raise ValidationError(_l("The price must be more than zero."))
+    if fen > MAX_PAYMENT_FEN:  # one unit could never be paid for
+        raise ValidationError(_l("The price may be at most %(max)s.", max=format_fen(MAX_PAYMENT_FEN)))
 
 
 class VariantEditForm(_OwnMessages, FlaskForm):

@@ -30,7 +30,7 @@ from shop.households.models import Household
 from shop.mail import send_mail
 from shop.web import public_url
 from shop.places.models import Village
-from shop.types import utcnow
+from shop.types import today_local, utcnow
 
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -452,9 +452,19 @@ def _poor_fields(household: Household, propose_poor: bool, poor_since_year: int 
         household.poor_status, household.poor_since_year = "none", None
 
 
+EARLIEST_JOINED = date(2000, 1, 1)
+
+
+def _check_joined(joined_on: date) -> None:
+    """A household joins on a real day: not in the future, not before 2000 (a slip such as 0001-01-01)."""
+    if not EARLIEST_JOINED <= joined_on <= today_local():
+        raise PortalError(_("Enter a date from %(start)s to today.", start=EARLIEST_JOINED.isoformat()), "joined_on")
+
+
 def add_member(coop: Cooperative, *, head_name: str, village_id: int, members_count: int, registry_code: str,
                phone: str | None, joined_on: date, propose_poor: bool, poor_since_year: int | None) -> Household:
     """Add a member household; a registered-poor status is only proposed, for staff to confirm."""
+    _check_joined(joined_on)
     if db.session.get(Village, village_id) is None:
         raise PortalError(_("Please choose a village from the list."), "village_id")
     if db.session.scalar(select(Household.id).where(Household.with_registry_code(registry_code))) is not None:
@@ -477,6 +487,8 @@ def update_member(household: Household, *, head_name: str, village_id: int, memb
     if household.is_anonymised:
         raise PortalError(_("This household left the cooperative and staff erased its details; it cannot be "
                             "changed."), "head_name")
+    if joined_on != household.joined_on:  # a date on file from before this check still saves
+        _check_joined(joined_on)
     if db.session.get(Village, village_id) is None:
         raise PortalError(_("Please choose a village from the list."), "village_id")
     if registry_code and db.session.scalar(select(Household.id).where(

@@ -27,6 +27,7 @@ from shop.types import today_local, utcnow
 
 MAX_LOT_UNITS = 1_000_000
 MAX_KG_DECIMALS = 3
+EARLIEST_HARVEST = date(2000, 1, 1)  # a date before it is a typing slip ("0001-01-01"), shown on the trace page
 # A weight as typed: digits and one decimal point. Decimal() would also take exponents ("1e99999999" costs
 # minutes of CPU as a fraction), NaN, signs and underscores.
 PLAIN_DECIMAL_RE = re.compile(r"(?=\.?[0-9])[0-9]{0,12}(?:\.[0-9]{0,12})?")
@@ -120,6 +121,8 @@ def record_supply_lot(coop: Cooperative, variant_id: int | None, amount: int | s
         raise LotError(_("Each household, and the cooperative's own stock, may appear only once."))
     if harvested_on > today_local():
         raise LotError(_("The harvest date cannot be in the future."))
+    if harvested_on < EARLIEST_HARVEST:
+        raise LotError(_("The harvest date must be in %(year)d or later.", year=EARLIEST_HARVEST.year))
     if not shares:
         raise LotError(_("Say who delivered the units: at least one household, or the cooperative's own stock."))
     total = sum(n for _hh, n in shares)

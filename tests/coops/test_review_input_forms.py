@@ -45,3 +45,20 @@ def test_a_new_product_posted_without_descriptions_is_created(app, client):
     with app.app_context():
         created = db.session.execute(select(Product).where(Product.name_zh == "成县核桃")).scalar_one()
         assert (created.description_zh, created.description_en) == ("", "")
+
+
+def test_a_price_no_payment_could_carry_is_refused_next_to_the_field(app, client):
+    """Up to ¥10,000,000 parses, but one payment carries at most ¥999,999.99: such a unit could never be bought."""
+    from shop.catalog.models import Variant
+
+    product_id, _ = _manager_with_product(app, client)
+    for price, status in (("1,000,000.00", 400), ("10000000", 400), ("999,999.99", 302)):
+        resp = client.post(f"/coop/products/{product_id}/variants/new", headers={"Accept-Language": "en"},
+                           data={"sku": f"BIG-{status}", "name_zh": "袋", "name_en": "bag", "price": price,
+                                 "net_weight_g": "500"})
+        assert resp.status_code == status, price
+        if status == 400:
+            assert "The price may be at most ¥999,999.99." in resp.get_data(as_text=True)
+    with app.app_context():
+        prices = db.session.scalars(select(Variant.price_fen).where(Variant.sku.like("BIG-%"))).all()
+        assert prices == [99_999_999]

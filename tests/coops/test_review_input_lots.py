@@ -39,3 +39,17 @@ def test_the_lot_page_refuses_an_exponent_weight_with_a_message(app, client, tex
         from shop.extensions import db
 
         assert db.session.scalar(select(func.count()).select_from(SupplyLot)) == 0
+
+
+@pytest.mark.parametrize("harvested", ["0001-01-01", "1999-12-31"])
+def test_a_harvest_date_before_2000_is_refused_with_a_message(app, client, harvested):
+    manager, variant, households = _world(app)
+    log_in(client, manager)
+    resp = client.post("/coop/lots/new", headers=EN, data=_form(variant, "3", [(households[0], "3")],
+                                                                harvested=harvested))
+    assert resp.status_code == 400
+    assert "The harvest date must be in 2000 or later." in resp.get_data(as_text=True)
+    with client.application.app_context():
+        from shop.extensions import db
+
+        assert db.session.scalar(select(func.count()).select_from(SupplyLot)) == 0
