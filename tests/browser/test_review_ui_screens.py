@@ -193,3 +193,65 @@ def test_empty_checkout_and_error_pages_say_what_to_do(app, browser, live_server
     page.goto("/staff")
     expect(page.locator("h1")).to_have_text("No access")
     context.close()
+
+
+# Every message under a field is read out with that field: some control's aria-describedby names it (or a box
+# around it), and every control marked invalid names messages that exist.
+UNTIED_ERRORS = """() => {
+  const named = new Set([...document.querySelectorAll('[aria-describedby]')]
+    .flatMap(c => c.getAttribute('aria-describedby').split(/\\s+/)));
+  const untied = [...document.querySelectorAll('main form .error:not(.form-error)')]
+    .filter(e => e.getClientRects().length).filter(e => {
+      for (let n = e; n && n.tagName !== 'FORM'; n = n.parentElement) if (n.id && named.has(n.id)) return false;
+      return true; }).map(e => 'untied: ' + e.textContent.trim());
+  const dangling = [...document.querySelectorAll('[aria-invalid=true]')].filter(c =>
+    !(c.getAttribute('aria-describedby') || '').split(/\\s+/).some(id => id && document.getElementById(id)))
+    .map(c => 'invalid without a message: ' + c.outerHTML.slice(0, 80));
+  return untied.concat(dangling); }"""
+
+
+def test_form_errors_are_tied_to_their_fields(paid_out, app, browser, live_server):
+    from sqlalchemy import select
+
+    from shop.orders.models import Order
+    from shop.payouts.services import mark_payout_paid
+    from tests.payouts.payout_world import payouts
+
+    with app.app_context():
+        payout_id = payouts()[0].id
+        assert mark_payout_paid(payout_id, "BANK-REF-1")
+        db.session.commit()
+        number = db.session.scalars(select(Order.number)).first()
+    context = _context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, "ui-coop@example.test", PASSWORD)
+    found = []
+
+    page.goto("/coop/lots/new")  # a household chosen in a row, without how much it brought
+    page.select_option("select[name=variant_id]", index=1)
+    page.fill("input[name=amount]", "3")
+    page.fill("input[name=harvested_on]", "2025-10-01")
+    page.select_option("select[name='shares-0-household']", index=2)
+    page.locator("main form [type=submit][name=submit]").click()
+    expect(page.locator(".share-row .error").first).to_be_visible()
+    found += page.evaluate(UNTIED_ERRORS)
+
+    page.goto(f"/coop/payouts/{payout_id}")  # a handover without its date
+    form = page.locator("form.handover-form").first
+    form.locator("input[type=date]").fill("")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("form.handover-form .error").first).to_be_visible()
+    found += page.evaluate(UNTIED_ERRORS)
+    context.close()
+
+    context = _context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, "ui-staff@example.test", PASSWORD)
+    page.goto(f"/staff/orders/{number}")  # more units than a refund form takes
+    page.check("input[name=mode][value=lines]")
+    page.locator("input.qty").first.fill("10000")
+    page.get_by_role("button", name="Refund now").click()
+    expect(page.locator("input.qty[aria-invalid=true]")).to_have_count(1)
+    found += page.evaluate(UNTIED_ERRORS)
+    context.close()
+    assert not found, "\n".join(found)
