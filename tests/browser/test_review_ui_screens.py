@@ -255,3 +255,15 @@ def test_form_errors_are_tied_to_their_fields(paid_out, app, browser, live_serve
     found += page.evaluate(UNTIED_ERRORS)
     context.close()
     assert not found, "\n".join(found)
+
+
+def test_a_long_tick_box_label_sits_beside_its_box_on_a_phone(paid_out, browser, live_server):
+    context = _context(browser, live_server)
+    page = context.new_page()
+    sign_in(page, "ui-staff@example.test", PASSWORD)
+    page.goto(f"/staff/households/{paid_out.household_ids[0]}")
+    box = page.locator(".anonymise-form input[type=checkbox]").bounding_box()
+    label = page.locator(".anonymise-form label").bounding_box()
+    assert label["x"] > box["x"] + box["width"] and abs(label["y"] - box["y"]) < 12  # beside, not under it
+    assert label["x"] + label["width"] <= PHONE["width"]
+    context.close()
