@@ -26,7 +26,8 @@ SHORT_BUTTONS = """() => [...document.querySelectorAll('button, .button, input[t
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]):not([type=submit]), select, textarea')]
   .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
   .map(e => e.outerHTML.slice(0, 100))"""
-HEADING_SKIPS = """() => { const hs = [...document.querySelectorAll('main h1, main h2, main h3, main h4')].map(h => +h.tagName[1]);
+HEADING_SKIPS = """() => {
+  const hs = [...document.querySelectorAll('main h1, main h2, main h3, main h4')].map(h => +h.tagName[1]);
   return hs.filter((h, i) => i && h > hs[i - 1] + 1).length + (hs[0] === 1 ? 0 : 1); }"""
 
 
