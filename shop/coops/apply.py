@@ -1,6 +1,7 @@
 """The public application form: a cooperative asks to sell in the shop (routes on the coop blueprint,
 open to everyone; staff decide in the back office)."""
 from flask import render_template
+from flask_babel import gettext as _
 
 from shop.coops import services as svc
 from shop.coops.forms import CoopApplyForm, village_choices
@@ -12,7 +13,7 @@ from shop.extensions import db, limiter
 @limiter.limit("5 per minute", methods=["POST"])
 def apply():
     form = CoopApplyForm()
-    form.set_choices(village_id=village_choices(svc.list_villages()))
+    form.set_choices(village_id=village_choices(svc.list_villages(), _("Choose the village…")))
     if form.validate_on_submit():
         try:
             coop = svc.apply_as_cooperative(**form.data_for_service())

@@ -28,15 +28,22 @@ def _required(message):
     return DataRequired(message=message)
 
 
+def _id_or_none(value):
+    return None if value in ("", None) else int(value)
+
+
 def _id_choice_field(label, message):
-    """A select of database ids; choices are set by the view, unknown ids are refused."""
-    return SelectField(label, coerce=int, choices=[], validate_choice=True,
+    """A select of database ids; choices are set by the view, unknown ids are refused (and a blank
+    "Choose…" placeholder by InputRequired)."""
+    return SelectField(label, coerce=_id_or_none, choices=[], validate_choice=True,
                        validators=[InputRequired(message=message)])
 
 
-def village_choices(villages) -> list[SelectChoice]:
-    """Villages grouped by county, for a select."""
-    return [SelectChoice(v.id, l10n(v, "name"), optgroup=l10n(v.county, "name")) for v in villages]
+def village_choices(villages, placeholder=None) -> list[SelectChoice]:
+    """Villages grouped by county, for a select; with a placeholder first, nothing is chosen until the user
+    chooses."""
+    first = [SelectChoice("", placeholder)] if placeholder else []
+    return first + [SelectChoice(v.id, l10n(v, "name"), optgroup=l10n(v.county, "name")) for v in villages]
 
 
 class _OwnMessages:
@@ -283,12 +290,23 @@ def _yuan(form, field):
         raise ValidationError(_l("Enter an amount in yuan, for example 12.50.")) from None
 
 
+# A parcel of produce never costs more to send; a fee above it is a typing slip that would stop every order.
+MAX_SHIPPING_FEE_FEN = 100_000
+
+
+def _shipping_fee(form, field):
+    _yuan(form, field)
+    if field.fen > MAX_SHIPPING_FEE_FEN:
+        raise ValidationError(_l("The shipping fee may be at most %(max)s a shipment.",
+                                 max=format_fen(MAX_SHIPPING_FEE_FEN)))
+
+
 class CoopShippingForm(FlaskForm):
     """A flat fee per shipment, and optionally free shipping from a subtotal (blank: never free)."""
 
     shipping_fee = StringField(_l("Shipping fee per shipment (yuan)"), filters=[strip],
                                render_kw={"inputmode": "decimal"},
-                               validators=[_required(_l("Please enter the shipping fee (0 for free).")), _yuan])
+                               validators=[_required(_l("Please enter the shipping fee (0 for free).")), _shipping_fee])
     free_shipping_over = StringField(_l("Free shipping from a subtotal of (yuan, optional)"), filters=[strip],
                                      render_kw={"inputmode": "decimal"}, validators=[Optional(), _yuan])
     submit = SubmitField(_l("Save shipping rule"))

@@ -164,3 +164,19 @@ def test_application_pages_are_for_staff_only(app, client):
     assert client.post(f"/staff/applications/{coop_id}/reject", data={"reason": "x"}).status_code == 403
     with app.app_context():
         assert db.session.get(Cooperative, coop_id).status == "pending"
+
+
+def test_the_village_is_not_chosen_for_the_applicant(app, client):
+    with app.app_context():
+        village_id = make_village().id
+        db.session.commit()
+    page = client.get("/coop/apply", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<option selected value="">Choose the village…</option>' in page
+    assert f'<option value="{village_id}">' in page  # the real village is there, not chosen
+    for blank in ({"village_id": ""}, {}):
+        data = {k: v for k, v in _fields(village_id).items() if k != "village_id"} | blank
+        answer = client.post("/coop/apply", data=data, headers={"Accept-Language": "en"})
+        assert answer.status_code == 400
+        assert "Please choose a village from the list." in answer.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Cooperative)) is None

@@ -294,6 +294,17 @@ def test_the_shipping_rule_in_yuan(app, client, world):
     assert _coop(app, world["selling"]).shipping_fee_fen == 0 and len(_audit(app, "coop_shipping_changed")) == 2
 
 
+def test_a_shipping_fee_above_a_thousand_yuan_is_refused_as_a_slip(app, client, world):
+    log_in(client, world["staff"])
+    url = f"/staff/coops/{world['selling']}/shipping"
+    answer = client.post(url, data={"shipping_fee": "1000.01", "free_shipping_over": ""}, headers=EN)
+    assert answer.status_code == 400
+    assert "The shipping fee may be at most ¥1,000.00 a shipment." in answer.get_data(as_text=True)
+    assert _coop(app, world["selling"]).shipping_fee_fen == 1000 and _audit(app, "coop_shipping_changed") == []
+    assert client.post(url, data={"shipping_fee": "1000", "free_shipping_over": ""}).status_code == 302
+    assert _coop(app, world["selling"]).shipping_fee_fen == 100_000
+
+
 def test_payout_details_are_checked_and_audited_with_the_account_masked(app, client, world):
     log_in(client, world["staff"])
     url = f"/staff/coops/{world['selling']}/payout"
