@@ -60,6 +60,15 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"{count} order address(es) {'due to be removed' if dry_run else 'removed'}.")
 
+    @orders_cli.command("purge-carts")
+    def purge_carts_command():
+        """Delete guest carts nobody has touched for 30 days."""
+        from shop.cart.services import purge_guest_carts
+
+        count = purge_guest_carts()
+        db.session.commit()
+        click.echo(f"Deleted {count} abandoned guest cart(s).")
+
     app.cli.add_command(orders_cli)
 
     keys_cli = AppGroup("keys", help="The key that encrypts household and bank data at rest.")

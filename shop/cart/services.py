@@ -2,12 +2,13 @@
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 
 from flask import session
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from shop.cart.models import MAX_QUANTITY, Cart, CartItem
@@ -16,8 +17,11 @@ from shop.catalog.services import stock_by_variant
 from shop.coops.models import Cooperative
 from shop.extensions import db
 from shop.i18n import l10n
+from shop.types import utcnow
 
 SESSION_KEY = "cart_token"
+# A guest cart nobody has touched for this long is abandoned (its cookie is long gone): `orders purge-carts`.
+GUEST_CART_DAYS = 30
 
 
 class CartError(Exception):
@@ -143,8 +147,23 @@ def add_to_cart(cart: Cart, variant_id: int, quantity: int) -> CartItem:
         item = CartItem(variant_id=variant_id, quantity=total)
         cart.items.append(item)
     item.quantity = total
+    _touch(cart)
     db.session.flush()
     return item
+
+
+def _touch(cart: Cart) -> None:
+    """A guest cart in use is not abandoned (a buyer's lives as long as the account)."""
+    if cart.user_id is None:
+        cart.updated_at = utcnow()
+
+
+def purge_guest_carts(now=None) -> int:
+    """Delete the guest carts untouched for GUEST_CART_DAYS, with their items; return how many. Flush only."""
+    stale = select(Cart.id).where(Cart.user_id.is_(None), Cart.updated_at < (now or utcnow()) - timedelta(
+        days=GUEST_CART_DAYS)).scalar_subquery()
+    db.session.execute(delete(CartItem).where(CartItem.cart_id.in_(stale)))
+    return db.session.execute(delete(Cart).where(Cart.id.in_(stale))).rowcount
 
 
 def set_quantity(cart: Cart, item_id: int, quantity: int) -> None:
@@ -157,6 +176,7 @@ def set_quantity(cart: Cart, item_id: int, quantity: int) -> None:
     else:
         _check_quantity(item.variant_id, quantity)
         item.quantity = quantity
+    _touch(cart)
     db.session.flush()
 
 
