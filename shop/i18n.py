@@ -29,6 +29,11 @@ def lang() -> str:
     return loc.language if loc else "zh"
 
 
+def colon() -> str:
+    """The colon after a label: full-width in Chinese (运费：¥10.00), a colon and a space in English."""
+    return "：" if lang() == "zh" else ": "
+
+
 def local_date(value) -> str:
     """Show a date (or the Shanghai day of a UTC datetime) in the current language: Sep 23, 2026 / 2026年9月23日."""
     return format_date(value, "medium") if value else ""
@@ -89,6 +94,7 @@ def init_app(app: Flask) -> None:
     app.before_request(_share_wtforms_translations)
     app.jinja_env.filters["l10n"] = l10n
     app.jinja_env.globals["current_lang"] = lang
+    app.jinja_env.globals["colon"] = colon
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["buyer_status_label"] = buyer_status_label
     app.jinja_env.filters["local_time"] = local_time
