@@ -10,7 +10,7 @@ from shop.coops.portal import bp, current_coop, manager_required
 from shop.extensions import db
 from shop.payouts.forms import LABELS, HandoverRecordForm
 from shop.payouts.services import PayoutError, build_statement, get_payout, list_payouts, record_handover
-from shop.web import first_error
+from shop.web import first_error, page_arg
 
 ID = "int(max=2147483647)"
 
@@ -18,7 +18,8 @@ ID = "int(max=2147483647)"
 @bp.get("/payouts")
 @manager_required
 def payouts():
-    return render_template("coop/payouts.html", payouts=list_payouts(coop_id=current_user.coop_id), **LABELS)
+    return render_template("coop/payouts.html", payouts=list_payouts(coop_id=current_user.coop_id, page=page_arg()),
+                           **LABELS)
 
 
 def _statement_page(payout, form: HandoverRecordForm | None = None, household_id: int | None = None, code: int = 200):

@@ -205,15 +205,15 @@ def get_payout(payout_id: int, coop_id: int | None = None) -> Payout | None:
     return payout if payout is not None and (coop_id is None or payout.coop_id == coop_id) else None
 
 
-def list_payouts(coop_id: int | None = None, status: str | None = None, limit: int = 200) -> list[Payout]:
-    """Return payouts with their cooperative, newest first: one cooperative's, or everybody's; optionally in
-    one status (1 query)."""
-    stmt = select(Payout).options(joinedload(Payout.coop)).order_by(Payout.id.desc()).limit(limit)
+def list_payouts(coop_id: int | None = None, status: str | None = None, page: int = 1, per_page: int = 50):
+    """Page through payouts with their cooperative, newest first: one cooperative's, or everybody's; optionally
+    in one status (2 queries)."""
+    stmt = select(Payout).options(joinedload(Payout.coop)).order_by(Payout.id.desc())
     if coop_id is not None:
         stmt = stmt.where(Payout.coop_id == coop_id)
     if status:
         stmt = stmt.where(Payout.status == status)
-    return list(db.session.scalars(stmt))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
 @dataclass(frozen=True)

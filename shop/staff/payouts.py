@@ -17,7 +17,7 @@ from shop.payouts.services import (bank_batch_csv, cancel_payout, get_payout, ge
                                    send_pending_stripe_payouts, send_stripe_payout, staff_statement,
                                    staff_waiting_handovers, stripe_payouts_waiting)
 from shop.staff.views import bp, staff_required
-from shop.web import first_error
+from shop.web import first_error, page_arg
 
 ID = "int(max=2147483647)"
 
@@ -27,7 +27,8 @@ ID = "int(max=2147483647)"
 def payouts():
     status = request.args.get("status", "")
     status = status if status in PAYOUT_STATUSES else ""
-    return render_template("staff/payouts.html", payouts=list_payouts(status=status or None), runs=list_runs(),
+    return render_template("staff/payouts.html", payouts=list_payouts(status=status or None, page=page_arg()),
+                           runs=list_runs(),
                            status=status, statuses=PAYOUT_STATUSES, action=FlaskForm(),
                            stripe_waiting=stripe_payouts_waiting(), **LABELS)
 
