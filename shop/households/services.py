@@ -112,6 +112,8 @@ def edit_household(household: Household, staff_id: int, **values) -> list[str]:
         raise HouseholdError(_("This household was anonymised; its details can no longer be changed."), "head_name")
     if db.session.get(Village, values["village_id"]) is None:
         raise HouseholdError(_("Please choose a village from the list."), "village_id")
+    if household.poor_status != "none" and values["poor_since_year"] is None:  # the year goes with the status
+        raise HouseholdError(_("Please enter the year the household was registered as poor."), "poor_since_year")
     duplicate = HouseholdError(_("This registry code is already on file for another household."), "registry_code")
     if db.session.scalar(select(Household.id).where(Household.with_registry_code(values["registry_code"]),
                                                     Household.id != household.id)) is not None:

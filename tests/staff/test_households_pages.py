@@ -182,6 +182,23 @@ def test_edit_saves_the_changed_fields_with_a_log_and_an_audit_naming_them(app, 
         assert db.session.scalar(select(func.count()).where(HouseholdAccessLog.action == "edit")) == 1
 
 
+def test_a_registered_poor_household_keeps_its_year(app, client, registry):
+    _, b, c = registry["ids"]
+    log_in(client, registry["staff"])
+    with app.app_context():
+        b_year = db.session.get(Household, b).poor_since_year
+        names = {h: db.session.get(Household, h).head_name for h in (b, c)}
+    for household, village in ((b, registry["villages"][0]), (c, registry["villages"][1])):
+        resp = client.post(f"/staff/households/{household}/edit", headers=EN,
+                           data=_edit(household, head_name=names[household] + "改", village_id=village))
+        assert resp.status_code == 400
+        assert "Please enter the year the household was registered as poor." in resp.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Household, b).poor_since_year == b_year
+        assert db.session.get(Household, c).poor_since_year == 2016
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+
+
 def test_a_duplicate_registry_code_is_a_form_error_and_changes_nothing(app, client, registry):
     a, b, _ = registry["ids"]
     log_in(client, registry["staff"])
