@@ -62,6 +62,8 @@ def order(number: str):
     # The refund's idempotency key, made with the page: a post without one is refused as expired, never given
     # a fresh key (sent twice, it would refund twice).
     form.token.data = secrets.token_urlsafe(24)
+    # Nothing sent yet: the units are still in the cooperative's store, so by default they go back on sale.
+    form.restock.data = all(s.shipped_at is None for s in money.order.shipments)
     return _order_page(money, form)
 
 

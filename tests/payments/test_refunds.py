@@ -241,3 +241,16 @@ def test_send_refunds_command_sends_refunds_left_pending(app, fake_stripe):
     with app.app_context():
         assert _refunds()[0].status == "succeeded" and get_order(o["number"]).status == "refunded"
     assert len(fake_stripe.refunds) == 1
+
+
+def test_the_restock_box_is_ticked_while_nothing_has_been_sent(app):
+    from shop.coops.fulfilment import ship_shipment
+
+    staff = _staff(app)
+    o = _demo_paid(app)
+    box = re.compile(r'<input[^>]*name="restock"[^>]*>')
+    assert "checked" in box.search(staff.get(f"/staff/orders/{o['number']}", headers=EN).get_data(as_text=True))[0]
+    with app.app_context():
+        ship_shipment(get_order(o["number"]).shipments[0], "中国邮政", "EMS1234567890")
+        db.session.commit()
+    assert "checked" not in box.search(staff.get(f"/staff/orders/{o['number']}", headers=EN).get_data(as_text=True))[0]
