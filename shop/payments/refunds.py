@@ -16,7 +16,7 @@ from shop.ledger.services import post_refund, post_stray_refund
 from shop.money import fill_in_order
 from shop.orders.emails import queue_order_mail
 from shop.orders.models import Allocation, Order, OrderLine, Shipment
-from shop.orders.services import mark_refunded
+from shop.orders.services import complete_order_if_delivered, mark_refunded, transition
 from shop.payments.models import Payment, PaymentFlag, Refund, RefundLine, RefundShipping
 from shop.supply.models import SupplyLot
 from shop.supply.stock import return_units, take_units
@@ -118,6 +118,50 @@ def _allocate(order: Order, summary: RefundSummary, mode: str, amount_fen: int,
             [(k, fen) for (where, k), fen in taken if where == "ship"])
 
 
+def _with_emptied_fees(order: Order, summary: RefundSummary, lines: dict[int, tuple[int, int]],
+                       shipping: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Add to a refund the rest of the shipping fee of each shipment not yet shipped that it leaves with nothing
+    of its lines to refund (nothing to send): the buyer gets the fee back in the same refund, and the shipment is
+    cancelled when the refund succeeds. A shipment on its way, or with something still to send, keeps its fee."""
+    taking = dict(shipping)
+    touched = {line.shipment_id for line in order.lines if line.id in lines}
+    waiting = set(db.session.scalars(select(Shipment.id).where(Shipment.order_id == order.id,
+                                                               Shipment.id.in_(touched),
+                                                               Shipment.status == "awaiting_fulfilment")))
+    for sid in sorted(waiting):
+        if all(summary.line_left_fen[line.id] == lines.get(line.id, (0, 0))[1]
+               for line in order.lines if line.shipment_id == sid):
+            rest = summary.shipping_left_fen[sid] - taking.get(sid, 0)
+            if rest > 0:
+                taking[sid] = taking.get(sid, 0) + rest
+    return sorted(taking.items())
+
+
+def _close_emptied_shipments(refund: Refund) -> int:
+    """Cancel the shipments not yet shipped that this succeeded refund touched and that succeeded refunds have
+    now given back in full (every line and the shipping fee): nothing is left to send or to settle. Complete the
+    order if its other shipments are done. Return how many were cancelled; flush."""
+    touched = set(db.session.scalars(select(OrderLine.shipment_id).where(
+        OrderLine.id.in_([rl.line_id for rl in refund.lines])))) | {rs.shipment_id for rs in refund.shipping}
+    done = (Refund.payment_id == refund.payment_id, Refund.status == "succeeded")
+    line_back = dict(db.session.execute(
+        select(RefundLine.line_id, func.sum(RefundLine.amount_fen)).join(Refund, Refund.id == RefundLine.refund_id)
+        .where(*done).group_by(RefundLine.line_id)).all())
+    fee_back = dict(db.session.execute(
+        select(RefundShipping.shipment_id, func.sum(RefundShipping.amount_fen))
+        .join(Refund, Refund.id == RefundShipping.refund_id).where(*done).group_by(RefundShipping.shipment_id)).all())
+    closed = 0
+    for shipment in db.session.scalars(select(Shipment).where(Shipment.id.in_(touched),
+                                                              Shipment.status == "awaiting_fulfilment")
+                                       .order_by(Shipment.id)):
+        empty = all(int(line_back.get(line.id) or 0) >= line.gross_fen for line in shipment.lines)
+        if empty and int(fee_back.get(shipment.id) or 0) >= shipment.shipping_fee_fen:
+            closed += transition(Shipment, shipment.id, "awaiting_fulfilment", status="cancelled")
+    if closed:
+        complete_order_if_delivered(refund.order_id)
+    return closed
+
+
 def _same_order(refund: Refund, order: Order) -> Refund:
     """The refund a form's key already made, if it is this order's (a key copied to another order's form is not)."""
     if refund.order_id != order.id:
@@ -143,6 +187,7 @@ def request_refund(order: Order, *, mode: str, key: str, staff_id: int | None, a
     if summary.payment is None or summary.refundable_fen <= 0:
         raise RefundError(_("Nothing is left to refund on this order."))
     lines, shipping = _allocate(order, summary, mode, amount_fen, quantities or {})
+    shipping = _with_emptied_fees(order, summary, lines, shipping)
     amount_fen = sum(fen for _qty, fen in lines.values()) + sum(fen for _sid, fen in shipping)
     if not 0 < amount_fen <= summary.refundable_fen:
         raise RefundError(_("The refund must be more than zero and at most what is left to refund."))
@@ -224,6 +269,7 @@ def settle_refund(refund_id: int, provider_ref: str | None = None) -> bool:
         post_refund(refund.id, refund.order_id, refund.amount_fen,
                     [(rl.line_id, rl.amount_fen) for rl in refund.lines],
                     [(rs.shipment_id, rs.amount_fen) for rs in refund.shipping])
+        _close_emptied_shipments(refund)
     else:
         post_stray_refund(refund.id, refund.order_id, refund.amount_fen)
         db.session.execute(update(PaymentFlag).where(PaymentFlag.id == refund.flag_id,
