@@ -3,12 +3,12 @@ A refund is a row written before the provider is asked (its idempotency key make
 retry after a timeout return the same refund); amounts are never edited, only the status moves,
 once, from pending to succeeded or failed. Settling applies its effects exactly once."""
 from dataclasses import dataclass
-from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from shop.audit.services import record_audit
 from shop.extensions import db
@@ -22,8 +22,6 @@ from shop.supply.models import SupplyLot
 from shop.supply.stock import return_units, take_units
 from shop.types import utcnow
 
-# Stripe keeps an idempotency key for at least 24 hours: a request sent again later is looked up before it is made.
-KEY_KEPT = timedelta(hours=1)
 REFUNDABLE_STATES = ("paid", "completed", "partially_refunded")
 STRAY_REASONS = ("amount_mismatch", "late_payment", "duplicate_payment")
 
@@ -153,7 +151,7 @@ def _close_emptied_shipments(refund: Refund) -> int:
     closed = 0
     for shipment in db.session.scalars(select(Shipment).where(Shipment.id.in_(touched),
                                                               Shipment.status == "awaiting_fulfilment")
-                                       .order_by(Shipment.id)):
+                                       .options(selectinload(Shipment.lines)).order_by(Shipment.id)):
         empty = all(int(line_back.get(line.id) or 0) >= line.gross_fen for line in shipment.lines)
         if empty and int(fee_back.get(shipment.id) or 0) >= shipment.shipping_fee_fen:
             closed += transition(Shipment, shipment.id, "awaiting_fulfilment", status="cancelled")
@@ -303,7 +301,7 @@ def send_refund(refund: Refund) -> str:
     params = {"payment_intent": refund.payment.provider_ref, "amount": refund.amount_fen,
               "metadata": {"order_id": str(refund.order_id), "refund_id": str(refund_id)}}
     key, provider_ref, intent = refund.idempotency_key, refund.provider_ref, refund.payment.provider_ref
-    key_may_be_gone = refund.created_at < utcnow() - KEY_KEPT
+    key_may_be_gone = refund.created_at < utcnow() - gateway.KEY_KEPT
     db.session.commit()
     answer = None
     if not provider_ref and key_may_be_gone:  # the old key may no longer find what it made: look it up first

@@ -3,7 +3,7 @@ GatewayError that says whether repeating the same request (same idempotency key)
 import json
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import requests
 import stripe
@@ -23,6 +23,9 @@ class GatewayError(Exception):
         self.replayed = replayed  # Stripe replayed the answer it saved for this key
 
 
+# Stripe keeps an idempotency key for at least 24 hours. A refund or payout sent again after KEY_KEPT (well inside
+# that, so that a clock or a queue running late cannot cross it) is looked up at Stripe before it is made again.
+KEY_KEPT = timedelta(hours=1)
 TOLERANCE_SECONDS = 300  # a webhook signed further in the past or the future is refused
 
 

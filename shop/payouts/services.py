@@ -6,7 +6,7 @@ UPDATE, so a payout is paid once however often a run, a retry or a click repeats
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -27,8 +27,6 @@ from shop.spreadsheet import spreadsheet_safe
 from shop.types import SHOP_TZ, today_local, utcnow
 
 
-# Stripe keeps an idempotency key for at least 24 hours: a payout sent again later is looked up before it is made.
-KEY_KEPT = timedelta(hours=1)
 
 
 class PayoutError(Exception):
@@ -143,7 +141,7 @@ def send_stripe_payout(payout: Payout, user_id: int | None = None) -> str:
                                           "destination": payout.stripe_account_id,
                                           "transfer_group": f"payout-{payout_id}", "metadata": metadata}, key)
         find = (gateway.find_transfer, payout_id)
-    key_may_be_gone = payout.created_at < utcnow() - KEY_KEPT
+    key_may_be_gone = payout.created_at < utcnow() - gateway.KEY_KEPT
     db.session.commit()
     if key_may_be_gone:  # sent again later (a retry, the cron): the old key may no longer find what it made
         try:
